@@ -1,0 +1,189 @@
+"""The one typed configuration of the networks and losses.
+
+Field names and defaults are the original's command-line options (INADE on top of
+NVlabs SPADE), so a user's ``--label_nc 150 --norm_mode inade`` maps one to one.
+The norm strings are parsed here, once, into typed specs; layers below receive
+explicit arguments and never see this object.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+from .nn.norm_spec import PlainNormSpec, SpadeNormSpec
+
+NORM_MODES = ("spade", "inade")
+UPSAMPLING_MODES = {"normal": 5, "more": 6, "most": 7}
+GAN_MODES = ("hinge", "ls", "original", "w")
+INIT_TYPES = ("xavier", "normal", "xavier_uniform", "kaiming", "orthogonal", "none")
+
+
+@dataclass
+class INADEConfig:
+    """Options of the generator, encoders, discriminator and losses.
+
+    ``semantic_nc`` (label channels + dontcare + instance edge channel) is derived.
+    Unknown keys in :meth:`from_dict` are an error.
+    """
+
+    # sizes
+    label_nc: int = 182
+    contain_dontcare_label: bool = False
+    no_instance: bool = False
+    output_nc: int = 3
+    crop_size: int = 512
+    aspect_ratio: float = 1.0
+    # generator
+    ngf: int = 64
+    z_dim: int = 256
+    noise_nc: int = 64
+    norm_mode: str = "spade"
+    norm_G: str = "spectralspadesyncbatch3x3"
+    num_upsampling_layers: str = "normal"
+    use_vae: bool = False
+    add_sketch: bool = False
+    # encoders
+    nef: int = 16
+    norm_E: str = "spectralinstance"
+    # discriminator
+    ndf: int = 64
+    norm_D: str = "spectralinstance"
+    num_D: int = 2
+    n_layers_D: int = 4
+    netD_subarch: str = "n_layer"
+    # losses
+    gan_mode: str = "hinge"
+    lambda_feat: float = 10.0
+    lambda_vgg: float = 10.0
+    lambda_kld: float = 0.05
+    no_ganFeat_loss: bool = False
+    no_vgg_loss: bool = False
+    # initialisation
+    init_type: str = "xavier"
+    init_variance: float = 0.02
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def label_channels(self) -> int:
+        """One-hot label channels: ``label_nc`` plus the dontcare class if any."""
+        return self.label_nc + (1 if self.contain_dontcare_label else 0)
+
+    @property
+    def semantic_nc(self) -> int:
+        """Channels of ``input_semantics``: label channels plus the edge map."""
+        return self.label_channels + (0 if self.no_instance else 1)
+
+    @property
+    def is_inade(self) -> bool:
+        return self.norm_mode == "inade"
+
+    @property
+    def g_norm(self) -> SpadeNormSpec:
+        return SpadeNormSpec.parse(self.norm_G, "norm_G")
+
+    @property
+    def d_norm(self) -> PlainNormSpec:
+        return PlainNormSpec.parse(self.norm_D, "norm_D")
+
+    @property
+    def e_norm(self) -> PlainNormSpec:
+        return PlainNormSpec.parse(self.norm_E, "norm_E")
+
+    @property
+    def latent_size(self) -> tuple[int, int]:
+        """(sh, sw): spatial size of the generator's first tensor, as the original."""
+        sw = self.crop_size // (2 ** UPSAMPLING_MODES[self.num_upsampling_layers])
+        return round(sw / self.aspect_ratio), sw
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        """(H, W) of the generated image."""
+        sh, sw = self.latent_size
+        scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
+        return sh * scale, sw * scale
+
+    # --------------------------------------------------------------- validation
+    def validate(self) -> None:
+        """Raise ValueError naming the option for any inconsistent setting."""
+        _choice("norm_mode", self.norm_mode, NORM_MODES)
+        _choice("num_upsampling_layers", self.num_upsampling_layers, tuple(UPSAMPLING_MODES))
+        _choice("gan_mode", self.gan_mode, GAN_MODES)
+        _choice("init_type", self.init_type, INIT_TYPES)
+        _choice("netD_subarch", self.netD_subarch, ("n_layer",))
+        for name in ("label_nc", "ngf", "ndf", "z_dim", "noise_nc", "crop_size", "num_D",
+                     "n_layers_D", "output_nc"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        if self.aspect_ratio <= 0:
+            raise ValueError(f"--aspect_ratio must be > 0, got {self.aspect_ratio}")
+        self.g_norm, self.d_norm, self.e_norm  # parse (raises on bad strings)
+        sh, sw = self.latent_size
+        if sh < 1 or sw < 1:
+            raise ValueError(
+                f"--crop_size {self.crop_size} with --aspect_ratio {self.aspect_ratio} and "
+                f"--num_upsampling_layers {self.num_upsampling_layers} gives a latent size "
+                f"{sh}x{sw}; crop_size must be at least "
+                f"{2 ** UPSAMPLING_MODES[self.num_upsampling_layers]}")
+        if self.is_inade and self.no_instance:
+            raise ValueError("--norm_mode inade needs instance maps: --no_instance is not supported")
+        if self.num_upsampling_layers == "most" and self.ngf < 2:
+            raise ValueError("--num_upsampling_layers most needs --ngf >= 2 (its last block has ngf//2 channels)")
+        if self.use_vae and not self.is_inade:
+            if self.crop_size < 256 or self.z_dim != 256:
+                raise ValueError(
+                    "SPADE's conv encoder (--norm_mode spade --use_vae) needs --crop_size >= 256 and "
+                    f"--z_dim 256 (its output is 256 wide); got crop_size {self.crop_size}, z_dim {self.z_dim}")
+
+    # ---------------------------------------------------------------- (de)serialise
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], source: str = "config") -> "INADEConfig":
+        """Build from a mapping; unknown keys raise ValueError naming ``source``."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known - {"semantic_nc"})
+        if unknown:
+            raise ValueError(f"{source}: unknown INADEConfig option(s) {unknown}")
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> "INADEConfig":
+        return self.from_dict({**self.to_dict(), **changes}, source="replace()")
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True)
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> "INADEConfig":
+        """The original's dataset defaults (released INADE models) or the ``toy`` preset."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+        return cls.from_dict({**PRESETS[name], **overrides}, source=f"preset {name}")
+
+
+def _choice(option: str, value: Any, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"--{option} {value!r} is not one of {list(choices)}")
+
+
+_RELEASED = dict(norm_mode="inade", use_vae=True, norm_G="spectralspadesyncbatch3x3",
+                 ngf=64, z_dim=256, noise_nc=64, crop_size=256)
+
+#: Dataset defaults of the original (``data/*_dataset.py``) with the released models' options.
+PRESETS: dict[str, dict[str, Any]] = {
+    "ade20k": {**_RELEASED, "label_nc": 150, "contain_dontcare_label": True},
+    "cityscapes": {**_RELEASED, "label_nc": 35, "crop_size": 512, "aspect_ratio": 2.0,
+                   "num_upsampling_layers": "more"},
+    "celeba": {**_RELEASED, "label_nc": 19},
+    "deepfashion": {**_RELEASED, "label_nc": 8, "noise_nc": 8},
+    "coco": {**_RELEASED, "label_nc": 182, "contain_dontcare_label": True},
+    # Built-in toy scenes: a model small enough to train on a 2-core CPU in minutes.
+    "toy": dict(norm_mode="inade", use_vae=True, norm_G="spectralspadebatch3x3", label_nc=6,
+                crop_size=64, ngf=8, ndf=16, z_dim=32, noise_nc=8, no_vgg_loss=True,
+                init_variance=1.0),
+}

@@ -1,0 +1,160 @@
+"""SPADEGenerator: the INADE / SPADE generator.
+
+A starting tensor (``fc`` on a random vector, or for SPADE without VAE a conv on the
+down-sampled label map) goes through residual blocks with nearest 2x upsampling
+between them, then ``conv_img`` and tanh:
+
+    head_0 -> up -> G_middle_0 -> (up if more/most) -> G_middle_1 -> up -> up_0 -> up
+    -> up_1 -> up -> up_2 -> up -> up_3 -> (up -> up_4 if most) -> conv_img -> tanh
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+from ..config import INADEConfig
+from .resnet_block import SPADEResnetBlock
+
+BLOCKS = ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3", "up_4")
+
+
+def _expect_shape(name: str, tensor: paddle.Tensor, expected: Sequence[int]) -> None:
+    if list(tensor.shape) != list(expected):
+        raise ValueError(f"{name} must have shape {list(expected)}, got {list(tensor.shape)}")
+
+
+def pre_process_noise(noise: paddle.Tensor, z: Sequence[paddle.Tensor]) -> paddle.Tensor:
+    """Remap prior noise with encoded statistics (the reparameterisation trick).
+
+    Args:
+        noise: [N, K, 2, noise_nc] from N(0, 1).
+        z: ``[s_mu, s_std, b_mu, b_std]``, each [N, K, noise_nc] (std = exp(0.5 logvar)).
+    Returns:
+        [N, K, 2, noise_nc]: ``noise[:, :, 0] * s_std + s_mu`` and ``noise[:, :, 1] * b_std + b_mu``.
+    """
+    scale = noise[:, :, 0, :] * z[1] + z[0]
+    bias = noise[:, :, 1, :] * z[3] + z[2]
+    return paddle.stack([scale, bias], axis=2)
+
+
+class SPADEGenerator(nn.Layer):
+    """Generator: input_semantics [N, semantic_nc, H, W] -> image [N, 3, H, W] in [-1, 1]."""
+
+    def __init__(self, cfg: INADEConfig):
+        super().__init__()
+        self.cfg = cfg
+        nf = cfg.ngf
+        self.sh, self.sw = cfg.latent_size
+        self.inade = cfg.is_inade
+        self.from_vector = cfg.use_vae or self.inade
+        if self.from_vector:
+            self.fc = nn.Linear(cfg.z_dim, 16 * nf * self.sh * self.sw)
+        else:
+            self.fc = nn.Conv2D(cfg.semantic_nc, 16 * nf, 3, padding=1)
+        block = dict(norm=cfg.g_norm, norm_mode=cfg.norm_mode, semantic_nc=cfg.semantic_nc,
+                     label_channels=cfg.label_channels, noise_nc=cfg.noise_nc,
+                     add_sketch=cfg.add_sketch)
+        widths = [16, 16, 16, 16, 8, 4, 2, 1]
+        self.head_0 = SPADEResnetBlock(16 * nf, 16 * nf, **block)
+        self.G_middle_0 = SPADEResnetBlock(16 * nf, 16 * nf, **block)
+        self.G_middle_1 = SPADEResnetBlock(16 * nf, 16 * nf, **block)
+        for i in range(4):
+            setattr(self, f"up_{i}", SPADEResnetBlock(widths[i + 3] * nf, widths[i + 4] * nf, **block))
+        final_nc = nf
+        self.most = cfg.num_upsampling_layers == "most"
+        self.more = cfg.num_upsampling_layers in ("more", "most")
+        if self.most:
+            self.up_4 = SPADEResnetBlock(nf, nf // 2, **block)
+            final_nc = nf // 2
+        self.conv_img = nn.Conv2D(final_nc, 3, 3, padding=1)
+
+    # ------------------------------------------------------------------ inputs
+    def _start(self, seg: paddle.Tensor, z, noise_ins) -> paddle.Tensor:
+        """The first tensor [N, 16*ngf, sh, sw]."""
+        batch = seg.shape[0]
+        if not self.from_vector:
+            return self.fc(F.interpolate(seg, size=[self.sh, self.sw], mode="nearest"))
+        vector = noise_ins if self.inade else z
+        if vector is None:
+            vector = paddle.randn([batch, self.cfg.z_dim])
+        _expect_shape("noise_ins" if self.inade else "z", vector, [batch, self.cfg.z_dim])
+        return self.fc(vector).reshape([-1, 16 * self.cfg.ngf, self.sh, self.sw])
+
+    def _instance_noise(self, batch: int, input_instances, z, noise):
+        """Per-instance noise [N, K, 2, noise_nc], remapped by ``z`` when given."""
+        if input_instances is None:
+            raise ValueError("norm_mode inade needs input_instances [N, K, H, W]")
+        shape = [batch, input_instances.shape[1], 2, self.cfg.noise_nc]
+        if noise is None:
+            noise = paddle.randn(shape)
+        _expect_shape("noise", noise, shape)
+        if z is not None:
+            for name, t in zip(("s_mu", "s_std", "b_mu", "b_std"), z):
+                _expect_shape(f"z ({name})", t, [batch, shape[1], shape[3]])
+            noise = pre_process_noise(noise, z)
+        return noise
+
+    def _check_inputs(self, seg, input_instances, sketch) -> None:
+        if seg.ndim != 4 or seg.shape[1] != self.cfg.semantic_nc:
+            raise ValueError(f"input_semantics must be [N, semantic_nc={self.cfg.semantic_nc}, H, W], "
+                             f"got {list(seg.shape)}")
+        if input_instances is not None and list(input_instances.shape[2:]) != list(seg.shape[2:]):
+            raise ValueError(f"input_instances must have the label map's size {list(seg.shape[2:])}, "
+                             f"got {list(input_instances.shape)}")
+        if self.cfg.add_sketch and self.inade:
+            if sketch is None:
+                raise ValueError("add_sketch is set: pass sketch [N, 1, H, W]")
+            _expect_shape("sketch", sketch, [seg.shape[0], 1, *seg.shape[2:]])
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, input_semantics: paddle.Tensor, z=None, input_instances=None,
+                sketch=None, noise=None, noise_ins=None, return_blocks: bool = False):
+        """Generate images.
+
+        Args:
+            input_semantics: [N, semantic_nc, H, W] one-hot labels + instance edge map.
+            z: spade+use_vae: [N, z_dim]; inade: ``[s_mu, s_std, b_mu, b_std]`` each
+                [N, K, noise_nc] remapping the per-instance noise (None: prior N(0, 1)).
+            input_instances: [N, K, H, W] one-hot instances (inade).
+            sketch: [N, 1, H, W] (inade with add_sketch).
+            noise: [N, K, 2, noise_nc] per-instance noise (drawn from N(0, 1) if None).
+            noise_ins: [N, z_dim] the inade generator's input vector (drawn if None).
+            return_blocks: also return a dict of each block's output (and conv_img's).
+        Returns:
+            [N, 3, H, W] in [-1, 1] (and the block dict when asked).
+        """
+        seg = input_semantics
+        self._check_inputs(seg, input_instances, sketch)
+        x = self._start(seg, z, noise_ins)
+        noise = self._instance_noise(seg.shape[0], input_instances, z, noise) if self.inade else None
+        blocks = {}
+
+        def run(name: str, x: paddle.Tensor) -> paddle.Tensor:
+            if self.inade:
+                out = getattr(self, name)(x, seg, input_instances, noise, sketch)
+            else:
+                out = getattr(self, name)(x, seg)
+            blocks[name] = out
+            return out
+
+        def up(x: paddle.Tensor) -> paddle.Tensor:
+            return F.interpolate(x, scale_factor=2, mode="nearest")
+
+        x = up(run("head_0", x))
+        x = run("G_middle_0", x)
+        if self.more:
+            x = up(x)
+        x = up(run("G_middle_1", x))
+        x = up(run("up_0", x))
+        x = up(run("up_1", x))
+        x = up(run("up_2", x))
+        x = run("up_3", x)
+        if self.most:
+            x = run("up_4", up(x))
+        x = self.conv_img(F.leaky_relu(x, 0.2))
+        blocks["conv_img"] = x
+        x = paddle.tanh(x)
+        return (x, blocks) if return_blocks else x

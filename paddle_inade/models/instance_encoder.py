@@ -1,0 +1,89 @@
+"""InstanceAdaptiveEncoder: per-instance distribution parameters from a reference image.
+
+A small U-Net of :class:`InstanceAwareConv2d` layers (so features never mix
+instances) followed by four heads (scale mu / logvar, bias mu / logvar) that are
+averaged over each instance's pixels (:func:`inst_avg_pooling`). The widths follow
+the original, which uses ``ngf`` (not ``nef``) here.
+"""
+from __future__ import annotations
+
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+from ..nn import InstanceAwareConv2d
+from ..nn.param_free_norm import instance_norm
+
+
+def inst_avg_pooling(x: paddle.Tensor, instances: paddle.Tensor) -> paddle.Tensor:
+    """Mean of ``x`` over each instance's pixels, in one batched reduction.
+
+    Args:
+        x: [N, C, H, W] features.
+        instances: [N, K, H, W] one-hot instance map at the same size.
+    Returns:
+        [N, K, C]; an empty instance gives 0 (its pixel count is taken as 1, as the original).
+    """
+    n, c, h, w = x.shape
+    k = instances.shape[1]
+    masks = instances.reshape([n, k, h * w])
+    sums = paddle.matmul(masks, x.reshape([n, c, h * w]), transpose_y=True)  # [N, K, C]
+    counts = masks.sum(axis=2, keepdim=True)
+    counts = paddle.where(counts == 0, paddle.ones_like(counts), counts)
+    return sums / counts
+
+
+class InstanceAdaptiveEncoder(nn.Layer):
+    """E(image [N, 3, H, W], input_instances [N, K, H, W]) ->
+    (s_mu, s_logvar, b_mu, b_logvar), each [N, K, noise_nc]. H and W must be multiples of 16."""
+
+    def __init__(self, ngf: int, noise_nc: int):
+        super().__init__()
+        nf = ngf
+        conv = InstanceAwareConv2d
+        self.layer1 = conv(3, nf, 3, stride=2, padding=1)
+        self.layer2 = conv(nf, nf * 2, 3, stride=2, padding=1)
+        self.layer3 = conv(nf * 2, nf * 4, 3, stride=2, padding=1)
+        self.layer4 = conv(nf * 4, nf * 8, 3, stride=2, padding=1)
+        self.middle = conv(nf * 8, nf * 4, 3, stride=1, padding=1)
+        self.up1 = conv(nf * 8, nf * 2, 3, stride=1, padding=1)
+        self.up2 = conv(nf * 4, nf, 3, stride=1, padding=1)
+        self.up3 = conv(nf * 2, nf, 3, stride=1, padding=1)
+        self.scale_conv_mu = conv(nf, noise_nc, 3, stride=1, padding=1)
+        self.scale_conv_var = conv(nf, noise_nc, 3, stride=1, padding=1)
+        self.bias_conv_mu = conv(nf, noise_nc, 3, stride=1, padding=1)
+        self.bias_conv_var = conv(nf, noise_nc, 3, stride=1, padding=1)
+
+    @staticmethod
+    def _act(x: paddle.Tensor) -> paddle.Tensor:
+        return F.leaky_relu(instance_norm(x), 0.2)
+
+    @staticmethod
+    def _up(x: paddle.Tensor) -> paddle.Tensor:
+        return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+
+    def features(self, image: paddle.Tensor, ids: paddle.Tensor) -> paddle.Tensor:
+        """U-Net features [N, ngf, H, W]; ``ids`` [N, 1, H, W] instance ids as floats."""
+        x1 = self._act(self.layer1(image, ids))
+        x2 = self._act(self.layer2(x1, ids))
+        x3 = self._act(self.layer3(x2, ids))
+        x4 = self._act(self.layer4(x3, ids))
+        y = self._up(self._act(self.middle(x4, ids)))
+        y = self._up(self._act(self.up1(paddle.concat([y, x3], 1), ids)))
+        y = self._up(self._act(self.up2(paddle.concat([y, x2], 1), ids)))
+        return self._up(self._act(self.up3(paddle.concat([y, x1], 1), ids)))
+
+    def forward(self, image: paddle.Tensor, input_instances: paddle.Tensor):
+        if image.ndim != 4 or image.shape[1] != 3:
+            raise ValueError(f"image must be [N, 3, H, W], got {list(image.shape)}")
+        if input_instances.ndim != 4 or list(input_instances.shape[2:]) != list(image.shape[2:]) \
+                or input_instances.shape[0] != image.shape[0]:
+            raise ValueError(f"input_instances must be [N={image.shape[0]}, K, {image.shape[2]}, "
+                             f"{image.shape[3]}] like the image, got {list(input_instances.shape)}")
+        if image.shape[2] % 16 or image.shape[3] % 16:
+            raise ValueError(f"the instance-adaptive encoder needs H and W divisible by 16, "
+                             f"got {list(image.shape[2:])}")
+        ids = paddle.argmax(input_instances, axis=1, keepdim=True).astype(image.dtype)
+        y = self.features(image, ids)
+        heads = (self.scale_conv_mu, self.scale_conv_var, self.bias_conv_mu, self.bias_conv_var)
+        return tuple(inst_avg_pooling(head(y, ids), input_instances) for head in heads)

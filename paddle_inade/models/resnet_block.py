@@ -1,0 +1,53 @@
+"""The generator's residual block: norm -> leaky ReLU -> conv, twice, plus a shortcut.
+
+With ``norm_mode=spade`` the norms are :class:`SPADE`; with ``inade`` they are
+:class:`ILADE` and also take the instance map, the per-instance noise and the
+optional sketch. The shortcut is learned (norm -> 1x1 conv without bias) when the
+channel count changes.
+"""
+from __future__ import annotations
+
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+from ..nn import ILADE, SPADE, SpadeNormSpec, make_conv
+
+
+class SPADEResnetBlock(nn.Layer):
+    """x [N, fin, H, W] -> [N, fout, H, W], conditioned on the label map (and instances)."""
+
+    def __init__(self, fin: int, fout: int, *, norm: SpadeNormSpec, norm_mode: str,
+                 semantic_nc: int, label_channels: int, noise_nc: int = 0,
+                 add_sketch: bool = False):
+        super().__init__()
+        self.learned_shortcut = fin != fout
+        self.inade = norm_mode == "inade"
+        fmiddle = min(fin, fout)
+        self.conv_0 = make_conv(fin, fmiddle, 3, padding=1, spectral=norm.spectral)
+        self.conv_1 = make_conv(fmiddle, fout, 3, padding=1, spectral=norm.spectral)
+        if self.learned_shortcut:
+            self.conv_s = make_conv(fin, fout, 1, bias=False, spectral=norm.spectral)
+
+        def make_norm(channels: int) -> nn.Layer:
+            if self.inade:
+                return ILADE(channels, label_channels, noise_nc, norm.param_free, add_sketch)
+            return SPADE(channels, semantic_nc, norm.param_free, norm.kernel_size)
+
+        self.norm_0 = make_norm(fin)
+        self.norm_1 = make_norm(fmiddle)
+        if self.learned_shortcut:
+            self.norm_s = make_norm(fin)
+
+    def _norm(self, layer: nn.Layer, x, seg, instances, noise, sketch):
+        if self.inade:
+            return layer(x, seg, instances, noise, sketch)
+        return layer(x, seg)
+
+    def forward(self, x: paddle.Tensor, seg: paddle.Tensor, input_instances=None,
+                noise=None, sketch=None) -> paddle.Tensor:
+        cond = (seg, input_instances, noise, sketch)
+        x_s = self.conv_s(self._norm(self.norm_s, x, *cond)) if self.learned_shortcut else x
+        dx = self.conv_0(F.leaky_relu(self._norm(self.norm_0, x, *cond), 0.2))
+        dx = self.conv_1(F.leaky_relu(self._norm(self.norm_1, dx, *cond), 0.2))
+        return x_s + dx

@@ -1,0 +1,98 @@
+"""VGG19 perceptual loss (SPADE's), with weights from a file.
+
+The features are torchvision's / Paddle's ``vgg19().features`` layout, cut after
+relu1_1, relu2_1, relu3_1, relu4_1, relu5_1. The images go in as they are ([-1, 1],
+no ImageNet normalisation), as the original. INADE weights the five levels
+(0, 0, 0, 1/4, 1); SPADE (1/32, 1/16, 1/8, 1/4, 1).
+"""
+from __future__ import annotations
+
+import os
+
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+# conv widths of VGG19, 'M' = max pool (same indices as torchvision's features)
+_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
+_CUTS = (2, 7, 12, 21, 30)
+INADE_WEIGHTS = (0.0, 0.0, 0.0, 1.0 / 4, 1.0)
+SPADE_WEIGHTS = (1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0)
+
+
+def vgg19_features() -> nn.Sequential:
+    """The first 30 modules of VGG19's ``features`` (up to relu5_1), untrained."""
+    layers, channels = [], 3
+    for v in _CFG:
+        if v == "M":
+            layers.append(nn.MaxPool2D(2, 2))
+        else:
+            layers += [nn.Conv2D(channels, v, 3, padding=1), nn.ReLU()]
+            channels = v
+    return nn.Sequential(*layers[:_CUTS[-1]])
+
+
+class VGG19(nn.Layer):
+    """x [N, 3, H, W] -> the five relu feature maps. Parameters are frozen."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = vgg19_features()
+        for p in self.parameters():
+            p.stop_gradient = True
+
+    def forward(self, x):
+        outs, start = [], 0
+        for cut in _CUTS:
+            for i in range(start, cut):
+                x = self.features[i](x)
+            outs.append(x)
+            start = cut
+        return outs
+
+
+def load_vgg19(path: str | None) -> VGG19:
+    """VGG19 with weights from ``path`` (.pdparams, or torchvision's vgg19 .pth), or
+    Paddle's ImageNet weights when ``path`` is None (downloads; a clear error offline)."""
+    vgg = VGG19()
+    if path is None:
+        try:
+            from paddle.vision.models import vgg19
+            state = vgg19(pretrained=True).state_dict()
+        except Exception as exc:  # download or cache failure
+            raise RuntimeError(
+                "could not get VGG19 ImageNet weights for the VGG loss "
+                f"({type(exc).__name__}: {exc}); pass --vgg_weights FILE (.pdparams or torchvision's "
+                "vgg19 .pth) or --no_vgg_loss") from exc
+        state = {k: v for k, v in state.items() if k.startswith("features.")}
+        vgg.set_state_dict({k: v for k, v in state.items()
+                            if int(k.split(".")[1]) < _CUTS[-1]})
+        return vgg
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--vgg_weights {path}: no such file")
+    if path.endswith(".pdparams"):
+        state = paddle.load(path)
+        state = {k: v for k, v in state.items() if k.startswith("features.")
+                 and int(k.split(".")[1]) < _CUTS[-1]}
+        from ..convert.name_map import load_paddle_state
+        load_paddle_state(vgg, state, source=path)
+    else:
+        from ..convert import load_torch_weights, read_torch_checkpoint
+        state = {k: v for k, v in read_torch_checkpoint(path).items()
+                 if k.startswith("features.") and int(k.split(".")[1]) < _CUTS[-1]}
+        load_torch_weights(vgg, state, strict=True)
+    return vgg
+
+
+class VGGLoss(nn.Layer):
+    """Weighted L1 between VGG features of x and (detached) y."""
+
+    def __init__(self, vgg: VGG19, weights=INADE_WEIGHTS):
+        super().__init__()
+        self.vgg = vgg
+        self.weights = tuple(weights)
+
+    def forward(self, x, y):
+        fx, fy = self.vgg(x), self.vgg(y)
+        terms = [w * F.l1_loss(a, b.detach()) for w, a, b in zip(self.weights, fx, fy) if w]
+        return paddle.add_n(terms)

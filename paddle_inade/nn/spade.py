@@ -1,0 +1,35 @@
+"""SPADE normalisation (Park et al. 2019), for ``norm_mode=spade``.
+
+``out = param_free_norm(x) * (1 + gamma(seg)) + beta(seg)`` where gamma and beta
+come from a small conv net on the label map resized (nearest) to x's size.
+State names follow the original: ``mlp_shared.0``, ``mlp_gamma``, ``mlp_beta``.
+"""
+from __future__ import annotations
+
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+from .param_free_norm import ParamFreeNorm
+
+NHIDDEN = 128  # the original's hard-coded embedding width
+
+
+class SPADE(nn.Layer):
+    """SPADE: x [N, norm_nc, H, W], segmap [N, label_nc, H0, W0] -> [N, norm_nc, H, W]."""
+
+    def __init__(self, norm_nc: int, label_nc: int, param_free: str = "syncbatch",
+                 kernel_size: int = 3):
+        super().__init__()
+        self.param_free_norm = ParamFreeNorm(norm_nc, param_free)
+        pad = kernel_size // 2
+        self.mlp_shared = nn.Sequential(
+            nn.Conv2D(label_nc, NHIDDEN, kernel_size, padding=pad), nn.ReLU())
+        self.mlp_gamma = nn.Conv2D(NHIDDEN, norm_nc, kernel_size, padding=pad)
+        self.mlp_beta = nn.Conv2D(NHIDDEN, norm_nc, kernel_size, padding=pad)
+
+    def forward(self, x: paddle.Tensor, segmap: paddle.Tensor) -> paddle.Tensor:
+        normalized = self.param_free_norm(x)
+        segmap = F.interpolate(segmap, size=x.shape[2:], mode="nearest")
+        actv = self.mlp_shared(segmap)
+        return normalized * (1 + self.mlp_gamma(actv)) + self.mlp_beta(actv)

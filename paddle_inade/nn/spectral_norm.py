@@ -1,0 +1,85 @@
+"""Spectral normalisation that reproduces ``torch.nn.utils.spectral_norm`` exactly.
+
+Stored state has torch's names: ``weight_orig`` (parameter), ``weight_u`` [out] and
+``weight_v`` [in*kh*kw] (buffers), so released checkpoints load without renaming.
+
+* eval: ``W = weight_orig / sigma`` with ``sigma = u . (W_mat v)`` from the stored
+  ``u, v``; no power iteration.
+* train: one power iteration per forward, without gradient and in torch's order
+  (``v <- normalize(W_mat^T u)``, then ``u <- normalize(W_mat v)``), both stored;
+  then ``sigma = u . (W_mat v)`` with ``u, v`` constant, so the gradient flows
+  through ``weight_orig`` only.
+"""
+from __future__ import annotations
+
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+_EPS = 1e-12
+
+
+def _normalize(x: paddle.Tensor) -> paddle.Tensor:
+    """``x / max(||x||, 1e-12)`` as torch's ``F.normalize(x, dim=0)``."""
+    return x / paddle.clip(paddle.linalg.norm(x), min=_EPS)
+
+
+def spectral_weight(weight_orig: paddle.Tensor, u: paddle.Tensor, v: paddle.Tensor,
+                    power_iteration: bool) -> paddle.Tensor:
+    """Return ``weight_orig / sigma``; updates ``u`` and ``v`` in place when asked.
+
+    Args:
+        weight_orig: [out, ...] the raw weight.
+        u: [out] left singular vector estimate (buffer).
+        v: [prod(...)] right singular vector estimate (buffer).
+        power_iteration: run one power iteration first (train mode).
+    """
+    w_mat = weight_orig.reshape([weight_orig.shape[0], -1])
+    if power_iteration:
+        with paddle.no_grad():
+            w_detached = w_mat.detach()
+            new_v = _normalize(paddle.mv(w_detached.t(), u))
+            new_u = _normalize(paddle.mv(w_detached, new_v))
+            paddle.assign(new_v, output=v)
+            paddle.assign(new_u, output=u)
+    sigma = paddle.dot(u.detach(), paddle.mv(w_mat, v.detach()))
+    return weight_orig / sigma
+
+
+class SpectralConv2D(nn.Layer):
+    """A Conv2D whose weight is spectrally normalised (state: weight_orig, weight_u, weight_v, bias).
+
+    Input [N, in_channels, H, W] -> output [N, out_channels, H', W'].
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
+                 stride: int = 1, padding: int = 0, bias: bool = True):
+        super().__init__()
+        self.stride, self.padding = stride, padding
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.weight_orig = self.create_parameter(
+            [out_channels, in_channels, kernel_size, kernel_size],
+            default_initializer=nn.initializer.KaimingUniform())
+        self.bias = self.create_parameter([out_channels], is_bias=True) if bias else None
+        u = _normalize(paddle.randn([out_channels]))
+        v = _normalize(paddle.randn([in_channels * kernel_size * kernel_size]))
+        self.register_buffer("weight_u", u)
+        self.register_buffer("weight_v", v)
+
+    @property
+    def weight(self) -> paddle.Tensor:
+        """The effective (normalised) weight, without power iteration."""
+        return spectral_weight(self.weight_orig, self.weight_u, self.weight_v, False)
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        weight = spectral_weight(self.weight_orig, self.weight_u, self.weight_v, self.training)
+        return F.conv2d(x, weight, self.bias, stride=self.stride, padding=self.padding)
+
+
+def make_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+              padding: int = 0, bias: bool = True, spectral: bool = False) -> nn.Layer:
+    """A plain ``paddle.nn.Conv2D`` or a :class:`SpectralConv2D` with the same arguments."""
+    if spectral:
+        return SpectralConv2D(in_channels, out_channels, kernel_size, stride, padding, bias)
+    return nn.Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
+                     bias_attr=None if bias else False)

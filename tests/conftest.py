@@ -1,0 +1,70 @@
+"""Shared fixtures: the reference outputs of the original PyTorch code (tests/fixtures)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+os.environ.setdefault("MKL_NUM_THREADS", str(os.cpu_count() or 1))
+
+import paddle  # noqa: E402
+
+paddle.set_device("cpu")
+
+
+def rel_err(ours, ref) -> float:
+    """||ours - ref|| / ||ref|| (NaN never passes: it propagates and fails the comparison)."""
+    ours = np.asarray(ours, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    assert ours.shape == ref.shape, f"shape {ours.shape} != reference {ref.shape}"
+    return float(np.linalg.norm(ours - ref) / max(np.linalg.norm(ref), 1e-30))
+
+
+def assert_close(ours, ref, tol: float, what: str) -> None:
+    err = rel_err(ours, ref)
+    assert err <= tol, f"{what}: relative error {err:.3g} > {tol}"
+
+
+class Reference:
+    """One fixture folder: config.json, io.npz and the torch state dicts."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.dir = FIXTURES / name
+        self.options = json.loads((self.dir / "config.json").read_text())
+        self.io = np.load(self.dir / "io.npz")
+
+    def config(self):
+        from paddle_inade import INADEConfig
+        from paddle_inade.config import INADEConfig as C
+        keys = {f for f in C.__dataclass_fields__}
+        return INADEConfig.from_dict({k: v for k, v in self.options.items() if k in keys})
+
+    def pth(self, net: str) -> Path:
+        return self.dir / f"{net}.pth"
+
+    def __getitem__(self, key):
+        return self.io[key]
+
+
+@pytest.fixture(scope="session", params=["tiny_inade", "tiny_spade", "spade_vae_256"])
+def reference(request) -> Reference:
+    return Reference(request.param)
+
+
+@pytest.fixture(scope="session")
+def tiny_inade() -> Reference:
+    return Reference("tiny_inade")
+
+
+@pytest.fixture(scope="session")
+def tiny_spade() -> Reference:
+    return Reference("tiny_spade")
