@@ -1,0 +1,117 @@
+"""Pix2PixModel: the networks plus the loss computation of one G or D step.
+
+Behaviour of the original's ``Pix2PixModel``: the generator step computes KLD (with
+an encoder), GAN, GAN_Feat (INADE: discriminator layers >= 3 only) and VGG; the
+discriminator step regenerates the fake under ``no_grad`` (the generator stays in
+its current mode, so train-mode spectral-norm power iterations and BatchNorm
+statistics advance exactly as in the original), then hinge/ls/... on fake and real,
+fed to D in one batch (fake first).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import paddle
+from paddle import nn
+
+from ..config import INADEConfig
+from ..models import (GANLoss, build_discriminator, build_encoder, build_generator,
+                      feature_matching_loss, kld_loss)
+from ..models.vgg import INADE_WEIGHTS, SPADE_WEIGHTS, VGGLoss, load_vgg19
+
+#: INADE's feature matching uses discriminator layers with index >= 3 only.
+INADE_FEAT_MIN_LAYER = 3
+
+
+class Pix2PixModel(nn.Layer):
+    """Holds netG, netE (or None), netD (or None) and the loss terms.
+
+    Args:
+        cfg: model options.
+        with_discriminator: build netD and the training losses.
+        vgg_weights: VGG19 weights file for the VGG loss (ignored with ``no_vgg_loss``).
+    """
+
+    def __init__(self, cfg: INADEConfig, with_discriminator: bool = True,
+                 vgg_weights: Optional[str] = None):
+        super().__init__()
+        self.cfg = cfg
+        self.netG = build_generator(cfg)
+        self.netE = build_encoder(cfg) if cfg.use_vae else None
+        self.netD = build_discriminator(cfg) if with_discriminator else None
+        self.criterion_gan = GANLoss(cfg.gan_mode)
+        self.criterion_vgg = None
+        if with_discriminator and not cfg.no_vgg_loss:
+            weights = INADE_WEIGHTS if cfg.is_inade else SPADE_WEIGHTS
+            self.criterion_vgg = VGGLoss(load_vgg19(vgg_weights), weights)
+
+    # ----------------------------------------------------------------- encoding
+    def encode(self, image, input_instances):
+        """Return (z for the generator, KLD loss before ``lambda_kld``).
+
+        inade: z = [s_mu, s_std, b_mu, b_std] each [N, K, noise_nc], KLD averaged over
+        scale and bias; spade: z = mu + eps * std, [N, z_dim].
+        """
+        if self.cfg.is_inade:
+            s_mu, s_logvar, b_mu, b_logvar = self.netE(image, input_instances)
+            z = [s_mu, paddle.exp(0.5 * s_logvar), b_mu, paddle.exp(0.5 * b_logvar)]
+            return z, (kld_loss(s_mu, s_logvar) + kld_loss(b_mu, b_logvar)) / 2
+        mu, logvar = self.netE(image)
+        std = paddle.exp(0.5 * logvar)
+        return paddle.randn(std.shape) * std + mu, kld_loss(mu, logvar)
+
+    def generate_fake(self, semantics, image, instances, sketch=None, noise=None,
+                      noise_ins=None, compute_kld: bool = False):
+        """Fake image [N, 3, H, W] and the weighted KLD loss (or None)."""
+        z, kld = None, None
+        if self.netE is not None:
+            z, kld = self.encode(image, instances)
+            kld = kld * self.cfg.lambda_kld if compute_kld else None
+        fake = self.netG(semantics, z=z, input_instances=instances, sketch=sketch,
+                         noise=noise, noise_ins=noise_ins)
+        return fake, kld
+
+    # -------------------------------------------------------------------- losses
+    def discriminate(self, semantics, fake, real):
+        """D on [fake; real] in one batch -> (pred_fake, pred_real), lists per scale/layer."""
+        both = paddle.concat([paddle.concat([semantics, fake], 1),
+                              paddle.concat([semantics, real], 1)], 0)
+        half = fake.shape[0]
+        out = self.netD(both)
+        return ([[t[:half] for t in scale] for scale in out],
+                [[t[half:] for t in scale] for scale in out])
+
+    def generator_losses(self, semantics, image, instances, sketch=None, noise=None,
+                         noise_ins=None):
+        """Loss terms of the generator step (dict of scalars) and the fake image."""
+        losses = {}
+        fake, kld = self.generate_fake(semantics, image, instances, sketch, noise, noise_ins,
+                                       compute_kld=self.netE is not None)
+        if kld is not None:
+            losses["KLD"] = kld
+        pred_fake, pred_real = self.discriminate(semantics, fake, image)
+        losses["GAN"] = self.criterion_gan(pred_fake, True, for_discriminator=False)
+        if not self.cfg.no_ganFeat_loss:
+            min_layer = INADE_FEAT_MIN_LAYER if self.cfg.is_inade else 0
+            losses["GAN_Feat"] = feature_matching_loss(pred_fake, pred_real, self.cfg.lambda_feat,
+                                                       min_layer)
+        if self.criterion_vgg is not None:
+            losses["VGG"] = self.criterion_vgg(fake, image) * self.cfg.lambda_vgg
+        return losses, fake
+
+    def discriminator_losses(self, semantics, image, instances, sketch=None, noise=None,
+                             noise_ins=None):
+        """Loss terms of the discriminator step: D_Fake and D_real."""
+        with paddle.no_grad():
+            fake, _ = self.generate_fake(semantics, image, instances, sketch, noise, noise_ins)
+        fake = fake.detach()
+        pred_fake, pred_real = self.discriminate(semantics, fake, image)
+        return {"D_Fake": self.criterion_gan(pred_fake, False, for_discriminator=True),
+                "D_real": self.criterion_gan(pred_real, True, for_discriminator=True)}
+
+    def generator_parameters(self):
+        """G's parameters, then E's (one optimiser, as the original)."""
+        params = list(self.netG.parameters())
+        if self.netE is not None:
+            params += list(self.netE.parameters())
+        return params
