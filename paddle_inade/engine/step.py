@@ -1,5 +1,14 @@
-"""One training iteration: the generator step, then ``D_steps_per_G`` discriminator steps."""
+"""One training iteration: the generator step, then ``D_steps_per_G`` discriminator steps.
+
+The same functions serve one process and ``paddle.distributed`` runs: with several
+processes the gradients are averaged over processes before the optimiser step
+(``average_gradients``), which is what ``paddle.DataParallel`` does, done explicitly
+because the networks are called along several paths (generator step, the
+discriminator step's no-grad regeneration) that a DataParallel wrapper does not see.
+"""
 from __future__ import annotations
+
+import contextlib
 
 import paddle
 
@@ -7,7 +16,22 @@ from .model import Pix2PixModel
 
 
 def _total(losses: dict) -> paddle.Tensor:
-    return paddle.add_n([v.reshape([]) for v in losses.values()])
+    return paddle.add_n([v.reshape([]).astype("float32") for v in losses.values()])
+
+
+def average_gradients(parameters) -> None:
+    """All-reduce and average the gradients over the processes of the default group."""
+    world = paddle.distributed.get_world_size()
+    if world <= 1:
+        return
+    for param in parameters:
+        if param.grad is not None:
+            paddle.distributed.all_reduce(param.grad)
+            param.grad.scale_(1.0 / world)
+
+
+def _autocast(scaler):
+    return paddle.amp.auto_cast() if scaler is not None else contextlib.nullcontext()
 
 
 def generator_step(model: Pix2PixModel, opt_g, inputs: tuple, noise=None, noise_ins=None,
@@ -16,12 +40,14 @@ def generator_step(model: Pix2PixModel, opt_g, inputs: tuple, noise=None, noise_
 
     Args:
         inputs: (input_semantics, image, input_instances, sketch) from preprocess_input.
+        scaler: a ``paddle.amp.GradScaler`` for mixed precision (GPU), else None.
     Returns:
         (dict of loss terms, fake image).
     """
     opt_g.clear_grad()
-    losses, fake = model.generator_losses(*inputs, noise=noise, noise_ins=noise_ins)
-    _backward_and_step(_total(losses), opt_g, scaler)
+    with _autocast(scaler):
+        losses, fake = model.generator_losses(*inputs, noise=noise, noise_ins=noise_ins)
+    _backward_and_step(_total(losses), opt_g, scaler, model.generator_parameters())
     return losses, fake
 
 
@@ -29,16 +55,19 @@ def discriminator_step(model: Pix2PixModel, opt_d, inputs: tuple, noise=None, no
                        scaler=None):
     """Zero D's gradients, backpropagate D_Fake + D_real, update D. Returns the loss dict."""
     opt_d.clear_grad()
-    losses = model.discriminator_losses(*inputs, noise=noise, noise_ins=noise_ins)
-    _backward_and_step(_total(losses), opt_d, scaler)
+    with _autocast(scaler):
+        losses = model.discriminator_losses(*inputs, noise=noise, noise_ins=noise_ins)
+    _backward_and_step(_total(losses), opt_d, scaler, model.netD.parameters())
     return losses
 
 
-def _backward_and_step(loss, optimizer, scaler) -> None:
+def _backward_and_step(loss, optimizer, scaler, parameters) -> None:
     if scaler is None:
         loss.backward()
+        average_gradients(parameters)
         optimizer.step()
     else:
         scaler.scale(loss).backward()
+        average_gradients(parameters)
         scaler.step(optimizer)
         scaler.update()

@@ -1,0 +1,73 @@
+"""From command-line arguments to a finished training run (what ``tools/train.py`` calls)."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from typing import Any, Optional, Sequence
+
+import paddle
+
+from ..device import select_device
+from .options import (build_parser, load_saved_options, resolve, split_options)
+from .trainer import Trainer
+
+log = logging.getLogger(__name__)
+
+
+def _check_resume(flat: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """With --continue_train: the saved options are the base; a model option given now that
+    differs from the saved one is an error (the checkpoint was trained with another config)."""
+    exp_dir = os.path.join(flat.get("checkpoints_dir", "./checkpoints"), flat.get("name", ""))
+    saved_path = os.path.join(exp_dir, "opt.yaml")
+    if not os.path.isfile(saved_path):
+        raise FileNotFoundError(f"--continue_train: no checkpoint to resume in {exp_dir} "
+                                f"(no opt.yaml); check --name and --checkpoints_dir")
+    saved = load_saved_options(saved_path)
+    conflicts = {k: (saved["model"][k], v) for k, v in given.items()
+                 if k in saved["model"] and saved["model"][k] != v}
+    if conflicts:
+        raise ValueError(f"--continue_train: {saved_path} was trained with other model options "
+                         + ", ".join(f"{k}: saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items()))
+    merged = {**saved.get("data", {}), **saved["train"], **saved["model"]}
+    merged.update({k: v for k, v in given.items() if k not in saved["model"]})
+    merged["continue_train"] = True
+    return merged
+
+
+def _check_fresh(exp_dir: str, overwrite: bool) -> None:
+    existing = [f for f in os.listdir(exp_dir) if f.endswith(".pdparams")] if os.path.isdir(exp_dir) else []
+    if existing and not overwrite:
+        raise FileExistsError(f"{exp_dir} already holds checkpoints ({len(existing)} files): pass "
+                              "--continue_train to resume, --name NEW for a new run, or --overwrite")
+
+
+def parse(argv: Optional[Sequence[str]] = None):
+    """Return (model cfg, data cfg, train options, overwrite flag) from the command line."""
+    parser = build_parser("Train INADE / SPADE (the original's options; no arguments: toy scenes)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start afresh even if --name already holds checkpoints")
+    args = vars(parser.parse_args(argv))
+    overwrite = args.pop("overwrite", False)
+    given = {k: v for k, v in args.items() if k not in ("config", "preset")}
+    flat = resolve(args)
+    if flat.get("continue_train"):
+        flat = _check_resume(flat, given)
+    model_cfg, data_cfg, opts = split_options(flat, "command line")
+    return model_cfg, data_cfg, opts, overwrite
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Trainer:
+    from ..data.setup import build_training_dataset
+    model_cfg, data_cfg, opts, overwrite = parse(argv)
+    if not opts.continue_train:
+        _check_fresh(opts.experiment_dir, overwrite)
+    if paddle.distributed.get_world_size() > 1:
+        paddle.distributed.init_parallel_env()
+    select_device(opts.gpu_ids)
+    dataset, data_cfg = build_training_dataset(data_cfg, model_cfg)
+    trainer = Trainer(model_cfg, data_cfg, opts, dataset)
+    if opts.continue_train:
+        trainer.resume(opts.which_epoch)
+    trainer.train()
+    return trainer

@@ -1,0 +1,192 @@
+"""The training loop: the original's Pix2PixTrainer behaviour with exact resume.
+
+Per iteration: one generator step, then ``D_steps_per_G`` discriminator steps. The
+learning rate is constant for ``niter`` epochs then decays linearly to 0 over
+``niter_decay`` epochs. Data order and augmentation are a function of (seed, epoch,
+index), and the Paddle RNG state is saved with every checkpoint, so a resumed run
+continues with exactly the batches and noises the uninterrupted run would have used.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+import paddle
+from tqdm import tqdm
+
+from ..config import INADEConfig
+from ..models import preprocess_input
+from .checkpoints import atomic_write_text, load_checkpoint, save_checkpoint
+from .model import Pix2PixModel
+from .optim import OptimSettings, make_optimizers, set_learning_rates
+from .options import TrainOptions, options_to_yaml
+from .sampling import EpochBatchSampler, SeededDataset
+from .step import discriminator_step, generator_step
+from .visuals import VisualLogger
+
+log = logging.getLogger(__name__)
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite."""
+
+
+@dataclass
+class TrainerState:
+    """Where training stands: the next epoch / batch to run and the steps done."""
+
+    epoch: int = 1
+    epoch_iter: int = 0
+    total_steps: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class Trainer:
+    """Builds everything from the three option groups and runs :meth:`train`."""
+
+    def __init__(self, model_cfg: INADEConfig, data_cfg, opts: TrainOptions, dataset,
+                 collate_fn=None):
+        self.cfg, self.data_cfg, self.opts = model_cfg, data_cfg, opts
+        self.rank = paddle.distributed.get_rank()
+        self.world = paddle.distributed.get_world_size()
+        self.dir = opts.experiment_dir
+        self.dataset = SeededDataset(dataset, opts.seed, collate_fn)
+        self.sampler = EpochBatchSampler(len(dataset), opts.batchSize, opts.seed,
+                                         shuffle=not getattr(data_cfg, "serial_batches", False),
+                                         rank=self.rank, world=self.world)
+        if len(self.sampler) == 0:
+            raise ValueError(f"the dataset has {len(dataset)} samples: fewer than one batch of "
+                             f"--batchSize {opts.batchSize} per process")
+        paddle.seed(opts.seed + self.rank)
+        self.model = Pix2PixModel(model_cfg, vgg_weights=opts.vgg_weights)
+        self.optim = OptimSettings(opts.lr, opts.beta1, opts.beta2, opts.no_TTUR, opts.niter,
+                                   opts.niter_decay)
+        self.opt_g, self.opt_d = make_optimizers(self.model.generator_parameters(),
+                                                 self.model.netD.parameters(), self.optim)
+        self.scalers = self._amp_scalers()
+        self.state = TrainerState()
+        self.history: list[dict[str, float]] = []  # losses of every step run by this object
+        self.visuals = VisualLogger(os.path.join(self.dir, "vdl"), model_cfg) if self.rank == 0 else None
+
+    # ------------------------------------------------------------------ set-up
+    def _amp_scalers(self):
+        if not self.opts.use_amp:
+            return None, None
+        if not paddle.device.get_device().startswith("gpu"):
+            raise ValueError("--use_amp needs a CUDA GPU (paddle.amp float16); it is not "
+                             "supported on the CPU: run without --use_amp")
+        return (paddle.amp.GradScaler(init_loss_scaling=2.0 ** 15),
+                paddle.amp.GradScaler(init_loss_scaling=2.0 ** 15))
+
+    def nets(self) -> dict[str, paddle.nn.Layer]:
+        nets = {"G": self.model.netG, "D": self.model.netD}
+        if self.model.netE is not None:
+            nets["E"] = self.model.netE
+        return nets
+
+    def resume(self, tag: str) -> None:
+        """Load the checkpoint ``tag`` and the RNG state saved with it."""
+        saved = load_checkpoint(self.dir, tag, self.nets(), {"G": self.opt_g, "D": self.opt_d})
+        self.state = TrainerState(saved["epoch"], saved["epoch_iter"], saved["total_steps"])
+        paddle.set_rng_state(saved["paddle_rng"])
+        log.info("resumed from %s/%s at epoch %d, iteration %d", self.dir, tag,
+                 self.state.epoch, self.state.total_steps)
+
+    def save(self, tag: str) -> None:
+        if self.rank != 0:
+            return
+        state = {"epoch": self.state.epoch, "epoch_iter": self.state.epoch_iter,
+                 "total_steps": self.state.total_steps, "lr": self.opt_g.get_lr(),
+                 "paddle_rng": paddle.get_rng_state(), "numpy_rng": np.random.get_state(),
+                 "python_rng": random.getstate()}
+        save_checkpoint(self.dir, str(tag), self.nets(), {"G": self.opt_g, "D": self.opt_d}, state)
+
+    def write_options(self) -> None:
+        if self.rank == 0:
+            os.makedirs(self.dir, exist_ok=True)
+            atomic_write_text(options_to_yaml(self.cfg, self.data_cfg, self.opts),
+                              os.path.join(self.dir, "opt.yaml"))
+
+    # -------------------------------------------------------------------- loop
+    @property
+    def total_epochs(self) -> int:
+        return self.opts.niter + self.opts.niter_decay
+
+    def _batches(self, epoch: int, skip: int):
+        self.dataset.epoch = epoch
+        for idx in self.sampler.batches(epoch)[skip:]:
+            yield self.dataset.collate([self.dataset[i] for i in idx])
+
+    def run_iteration(self, batch: dict, noise=None, noise_ins=None) -> dict[str, float]:
+        """One G step and ``D_steps_per_G`` D steps on ``batch``; returns float losses.
+
+        ``noise`` / ``noise_ins`` fix the generator's random inputs (drawn when None)."""
+        inputs = preprocess_input(batch, self.cfg)
+        g_losses, _ = generator_step(self.model, self.opt_g, inputs, noise, noise_ins,
+                                     scaler=self.scalers[0])
+        for _ in range(self.opts.D_steps_per_G):
+            d_losses = discriminator_step(self.model, self.opt_d, inputs, noise, noise_ins,
+                                          scaler=self.scalers[1])
+        losses = {f"G_{k}": float(v) for k, v in g_losses.items()}
+        losses.update({k: float(v) for k, v in d_losses.items()})
+        bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
+        if bad:
+            raise TrainingDiverged(
+                f"non-finite loss {bad} at step {self.state.total_steps + 1}; stopped without "
+                f"saving, the last good checkpoint in {self.dir} is kept")
+        return losses
+
+    def train(self) -> TrainerState:
+        self.write_options()
+        steps_per_epoch = len(self.sampler)
+        budget = self.total_epochs * steps_per_epoch
+        if self.opts.max_steps is not None:
+            budget = min(budget, self.opts.max_steps)
+        bar = tqdm(total=budget, initial=min(self.state.total_steps, budget),
+                   disable=self.rank != 0, desc=self.opts.name, dynamic_ncols=True)
+        self.model.train()
+        batch = None
+        while self.state.epoch <= self.total_epochs and self.state.total_steps < budget:
+            epoch = self.state.epoch
+            set_learning_rates(self.opt_g, self.opt_d, self.optim, self.optim.base_lr_at(epoch))
+            for batch in self._batches(epoch, self.state.epoch_iter):
+                losses = self.run_iteration(batch)
+                self.history.append(losses)
+                self.state.epoch_iter += 1
+                self.state.total_steps += 1
+                self._after_step(batch, losses, bar)
+                if self.state.total_steps >= budget:
+                    break
+            if self.state.epoch_iter >= steps_per_epoch:
+                self._end_epoch(epoch)
+        bar.close()
+        self.save("latest")
+        if self.visuals is not None and batch is not None:
+            self.visuals.samples(self.model, batch, self.state.total_steps,
+                                 self.opts.n_display_samples, self.opts.seed,
+                                 os.path.join(self.dir, "samples"))
+        return self.state
+
+    def _after_step(self, batch, losses, bar) -> None:
+        step = self.state.total_steps
+        bar.update(1)
+        bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
+        if self.visuals is not None:
+            if step % self.opts.print_freq == 0 or step == 1:
+                self.visuals.scalars(losses, self.opt_g.get_lr(), self.opt_d.get_lr(), step)
+            if step % self.opts.display_freq == 0 or step == 1:
+                self.visuals.samples(self.model, batch, step, self.opts.n_display_samples,
+                                     self.opts.seed, os.path.join(self.dir, "samples"))
+        if step % self.opts.save_latest_freq == 0:
+            self.save("latest")
+
+    def _end_epoch(self, epoch: int) -> None:
+        self.state.epoch, self.state.epoch_iter = epoch + 1, 0
+        if epoch % self.opts.save_epoch_freq == 0 or epoch == self.total_epochs:
+            self.save(str(epoch))
+        self.save("latest")
