@@ -24,10 +24,12 @@ def average_gradients(parameters) -> None:
     world = paddle.distributed.get_world_size()
     if world <= 1:
         return
-    for param in parameters:
-        if param.grad is not None:
-            paddle.distributed.all_reduce(param.grad)
-            param.grad.scale_(1.0 / world)
+    with paddle.no_grad():
+        for param in parameters:
+            if param.grad is not None:
+                grad = param.grad
+                paddle.distributed.all_reduce(grad)
+                paddle.assign(grad / world, output=param.grad)
 
 
 def _autocast(scaler):
