@@ -1,0 +1,47 @@
+"""Convert a PyTorch checkpoint of the original into a Paddle ``.pdparams`` file."""
+from __future__ import annotations
+
+import logging
+
+from ..config import INADEConfig
+from .name_map import load_paddle_state, save_paddle_state, torch_to_paddle_state
+from .torch_reader import read_torch_checkpoint
+
+log = logging.getLogger(__name__)
+NETS = ("G", "E", "D", "vgg19")
+
+
+def build_net(net: str, cfg: INADEConfig | None):
+    """The Paddle network that a ``--net`` checkpoint belongs to (uninitialised)."""
+    from ..models import build_discriminator, build_encoder, build_generator
+    if net == "vgg19":
+        from ..models.vgg import VGG19
+        return VGG19()
+    if cfg is None:
+        raise ValueError(f"--net {net} needs the model options: pass --preset or --config")
+    if net == "G":
+        return build_generator(cfg, init=False)
+    if net == "E":
+        encoder = build_encoder(cfg, init=False)
+        if encoder is None:
+            raise ValueError("--net E: these options have no encoder (use_vae is off and norm_mode is spade)")
+        return encoder
+    if net == "D":
+        return build_discriminator(cfg, init=False)
+    raise ValueError(f"--net {net!r} is not one of {list(NETS)}")
+
+
+def convert_checkpoint(src: str, dst: str, net: str, cfg: INADEConfig | None) -> int:
+    """Read ``src`` (torch), check it against the network of ``net``/``cfg`` key by key,
+    and write ``dst`` (Paddle). Returns the number of tensors written. Nothing is written
+    if anything does not fit."""
+    layer = build_net(net, cfg)
+    torch_state = read_torch_checkpoint(src)
+    if net == "vgg19":
+        torch_state = {k: v for k, v in torch_state.items()
+                       if k.startswith("features.") and k in layer.state_dict()}
+    state, _, _ = torch_to_paddle_state(layer, torch_state, strict=True, source=src)
+    load_paddle_state(layer, state, src)  # verifies the arrays go in as they are
+    save_paddle_state(state, dst)
+    log.info("wrote %d tensors to %s", len(state), dst)
+    return len(state)

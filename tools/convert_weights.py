@@ -1,0 +1,69 @@
+"""Convert the original's PyTorch weights (.pth) to Paddle (.pdparams), without torch.
+
+    python tools/convert_weights.py --src best_net_G.pth --dst G.pdparams --net G --preset ade20k
+    python tools/convert_weights.py --src best_net_E.pth --dst E.pdparams --net E --preset ade20k
+    python tools/convert_weights.py --src vgg19-dcbb9e9d.pth --dst vgg19.pdparams --net vgg19
+    python tools/convert_weights.py --src G.pth --dst G.pdparams --net G --config opt.yaml --label_nc 5
+
+The result loads with ``layer.set_state_dict(paddle.load(dst))``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def parse_args(argv=None):
+    from paddle_inade.config import PRESETS, INADEConfig
+    from paddle_inade.convert.convert import NETS
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--src", required=True, help="torch checkpoint (.pth)")
+    parser.add_argument("--dst", required=True, help="output .pdparams")
+    parser.add_argument("--net", required=True, choices=NETS)
+    parser.add_argument("--preset", choices=sorted(PRESETS))
+    parser.add_argument("--config", help="YAML/JSON of model options, or an opt.yaml written by training")
+    model = parser.add_argument_group("model options (override preset/config)")
+    import dataclasses
+    for f in dataclasses.fields(INADEConfig):
+        if isinstance(f.default, bool):
+            model.add_argument(f"--{f.name}", action="store_true", default=None)
+        else:
+            model.add_argument(f"--{f.name}", type=type(f.default), default=None)
+    return parser.parse_args(argv)
+
+
+def model_config(args):
+    import yaml
+    from paddle_inade.config import INADEConfig
+    values = {}
+    if args.config:
+        with open(args.config, encoding="utf-8") as fh:
+            loaded = yaml.safe_load(fh) or {}
+        values = loaded.get("model", loaded) if isinstance(loaded, dict) else {}
+    given = {k: v for k, v in vars(args).items()
+             if v is not None and k not in ("src", "dst", "net", "preset", "config")}
+    if not (args.preset or values or given):
+        return None
+    base = INADEConfig.preset(args.preset).to_dict() if args.preset else {}
+    return INADEConfig.from_dict({**base, **values, **given}, source=args.config or "options")
+
+
+def main(argv=None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args = parse_args(argv)
+    from paddle_inade.convert.convert import convert_checkpoint
+    try:
+        n = convert_checkpoint(args.src, args.dst, args.net, model_config(args))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.dst}: {n} tensors")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
