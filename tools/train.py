@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     if trainer.rank == 0:
         exp = os.path.abspath(trainer.dir)
         print(f"\ncheckpoints: {exp}/latest_net_G.pdparams (and _D, _E, optimiser and trainer state)")
-        print(f"samples:     VisualDL image tag 'samples' in {exp}/vdl")
+        print(f"samples:     {exp}/samples/*.png (label | instances | real | reconstruction | samples)")
         print(f"VisualDL:    visualdl --logdir {exp}/vdl")
     return 0
 

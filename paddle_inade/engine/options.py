@@ -158,7 +158,7 @@ def resolve(args: Mapping[str, Any]) -> dict[str, Any]:
     layered.update(from_file)
     layered.update(args)
     mode = layered.get("dataset_mode", "custom")
-    dataset_defaults = dataclasses.asdict(DataConfig.for_dataset(mode)) if mode != "toy" else {}
+    dataset_defaults = dataclasses.asdict(DataConfig.for_dataset(mode, layered.get("phase", "train")))
     return {**dataset_defaults, **layered}
 
 

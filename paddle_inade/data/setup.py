@@ -1,0 +1,33 @@
+"""The training dataset of a run, checked against the model options before any work."""
+from __future__ import annotations
+
+import dataclasses
+
+from ..config import INADEConfig
+from .datasets import create_dataset
+from .options import DataConfig
+
+SHARED = ("label_nc", "contain_dontcare_label", "no_instance", "crop_size", "aspect_ratio", "add_sketch")
+
+
+def build_training_dataset(data_cfg: DataConfig, model_cfg: INADEConfig):
+    """(dataset, data_cfg): the options shared with the model must agree, and the first
+    sample must have the model's image size and classes (errors name what differs)."""
+    diff = {k: (getattr(data_cfg, k), getattr(model_cfg, k)) for k in SHARED
+            if getattr(data_cfg, k) != getattr(model_cfg, k)}
+    if diff:
+        raise ValueError(f"data and model options disagree: {diff}")
+    dataset = create_dataset(data_cfg)
+    sample = dataset[0]
+    expected = list(model_cfg.image_size)
+    if list(sample["label"].shape[1:]) != expected:
+        raise ValueError(f"{sample['path']}: samples come out {list(sample['label'].shape[1:])} "
+                         f"(preprocess_mode {data_cfg.preprocess_mode}, load_size {data_cfg.load_size}) "
+                         f"but the generator makes {expected} images (crop_size, aspect_ratio, "
+                         "num_upsampling_layers)")
+    if data_cfg.dataset_mode == "toy":
+        from .toy_scenes import LABEL_NC
+        if model_cfg.label_nc != LABEL_NC:
+            raise ValueError(f"the toy scenes have {LABEL_NC} classes: --label_nc {model_cfg.label_nc} "
+                             "does not match")
+    return dataset, dataclasses.replace(data_cfg)
