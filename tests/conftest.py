@@ -45,7 +45,7 @@ class Reference:
     def config(self):
         from paddle_inade import INADEConfig
         from paddle_inade.config import INADEConfig as C
-        keys = {f for f in C.__dataclass_fields__}
+        keys = set(C.__dataclass_fields__)  # config.json also holds training options
         return INADEConfig.from_dict({k: v for k, v in self.options.items() if k in keys})
 
     def pth(self, net: str) -> Path:

@@ -12,7 +12,7 @@ def load_nets(ref, train: bool = False):
     cfg = ref.config()
     G = build_generator(cfg, init=False)
     load_torch_weights(G, str(ref.pth("G")))
-    E = build_encoder(cfg, init=False)
+    E = build_encoder(cfg, init=False) if cfg.use_vae else None
     if E is not None:
         load_torch_weights(E, str(ref.pth("E")))
     D = build_discriminator(cfg, init=False)

@@ -5,6 +5,8 @@ Tolerances from the fixtures' README: relative error <= 1e-4 on outputs and loss
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import paddle
 import pytest
@@ -88,3 +90,33 @@ def test_generator_train_mode(tiny_inade):
     z = _z(cfg, E, image, instances, tiny_inade)
     fake = G(semantics, z=z, input_instances=instances, noise=noise, noise_ins=noise_ins)
     assert_close(fake.numpy(), tiny_inade["fake_train"], OUT_TOL, "fake_train")
+
+
+EXTRA = sorted(p.name for p in (Path(__file__).parent / "fixtures" / "extra").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("name", EXTRA)
+def test_extra_configurations(name):
+    """Other upsampling modes, aspect ratio 2, sketch input, batch/instance norms, no spectral
+    norm, no encoder, no dontcare, SPADE: generator blocks, encoder and discriminator."""
+    ref = Reference(f"extra/{name}")
+    cfg, G, E, D = load_nets(ref)
+    data = {k: ref[k] for k in ("label", "instance", "image", "sketch")}
+    semantics, image, instances, sketch = preprocess_input(data, cfg)
+    np.testing.assert_array_equal(semantics.numpy(), ref["input_semantics"])
+    z = None
+    if E is not None:
+        outs = E(image, instances)
+        for key, out in zip(("enc_scale_mu", "enc_scale_logvar", "enc_bias_mu", "enc_bias_logvar"), outs):
+            assert_close(out.numpy(), ref[key], OUT_TOL, key)
+        z = [outs[0], paddle.exp(0.5 * outs[1]), outs[2], paddle.exp(0.5 * outs[3])]
+    noise = paddle.to_tensor(ref["noise"]) if cfg.is_inade else None
+    fake, blocks = G(semantics, z=z, input_instances=instances, sketch=sketch if cfg.add_sketch else None,
+                     noise=noise, noise_ins=paddle.to_tensor(ref["noise_ins"]), return_blocks=True)
+    assert_close(fake.numpy(), ref["fake_eval"], OUT_TOL, "fake_eval")
+    for key in (k for k in ref.io.files if k.startswith("G_block_")):
+        assert_close(blocks[key[len("G_block_"):]].numpy(), ref[key], OUT_TOL, key)
+    out = D(paddle.concat([semantics, image], 1))
+    for i, scale in enumerate(out):
+        for j, t in enumerate(scale):
+            assert_close(t.numpy(), ref[f"D_real_s{i}_l{j}"], OUT_TOL, f"D_real_s{i}_l{j}")
