@@ -244,7 +244,8 @@ def _celeba(cfg: DataConfig) -> PairedDataset:
 
 def _toy(cfg: DataConfig) -> PairedDataset:
     from .toy_scenes import ensure_toy_dataset
-    root = ensure_toy_dataset(cfg.dataroot or None)
+    given = cfg.dataroot and os.path.isfile(os.path.join(cfg.dataroot, "meta.json"))
+    root = cfg.dataroot if given else ensure_toy_dataset(cfg.dataroot or None)
     split = _split(cfg, "train", "val")
     folder = lambda name: os.path.join(root, f"{split}_{name}")  # noqa: E731
     return PairedDataset(cfg, list_images(folder("label"), "dataroot"), list_images(folder("img"), "dataroot"),

@@ -1,0 +1,1 @@
+"""Evaluation: Fréchet Inception Distance and instance-level diversity measures."""

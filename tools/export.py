@@ -1,0 +1,48 @@
+"""Export a trained generator with paddle.jit.save for a fixed batch, size and instance count.
+
+    python tools/export.py --name toy_inade --out exported/toy_G --n_instances 12
+    python tools/export.py --checkpoint ade20k_G.pdparams --preset ade20k --out exported/ade_G
+
+Load it with ``paddle.jit.load(out)`` and call it with (input_semantics, input_instances,
+noise, noise_ins) for INADE; see the README for Paddle Inference's status on the CPU.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name")
+    parser.add_argument("--checkpoints_dir", default="./checkpoints")
+    parser.add_argument("--which_epoch", default="latest")
+    parser.add_argument("--checkpoint", help="generator file instead of --name")
+    parser.add_argument("--preset")
+    parser.add_argument("--config")
+    parser.add_argument("--out", required=True, help="path prefix of the exported files")
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--n_instances", type=int, default=8, help="instance channels K of the inputs")
+    args = parser.parse_args(argv)
+    from paddle_inade.export import export_generator
+    from paddle_inade.pipeline import INADEPipeline
+    try:
+        source = args.checkpoint or (os.path.join(args.checkpoints_dir, args.name) if args.name else None)
+        if source is None:
+            raise ValueError("pass --name or --checkpoint")
+        pipe = INADEPipeline.from_checkpoint(source, config=args.config, preset=args.preset,
+                                             which_epoch=args.which_epoch, device="-1")
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        specs = export_generator(pipe.netG, pipe.cfg, args.out, args.batch, args.n_instances)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}.json / .pdiparams; inputs: " + ", ".join(f"{s.name} {list(s.shape)}" for s in specs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

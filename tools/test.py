@@ -1,0 +1,89 @@
+"""Generate K diverse images per layout of a dataset, with grids and an index.html.
+
+    python tools/test.py --name toy_inade                       # options saved beside the checkpoint
+    python tools/test.py --name toy_inade --n_samples 6 --how_many 20 --seed 3
+    python tools/test.py --checkpoint ade20k_G.pdparams --preset ade20k --dataset_mode ade20k \
+        --dataroot datasets/ADEChallengeData2016 --results_dir results/ade20k
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from paddle_inade.device import set_cpu_threads  # noqa: E402
+
+set_cpu_threads()
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name", help="experiment under --checkpoints_dir (reads its opt.yaml)")
+    parser.add_argument("--checkpoints_dir", default="./checkpoints")
+    parser.add_argument("--which_epoch", default="latest")
+    parser.add_argument("--checkpoint", help="a generator file (.pdparams or the original's .pth) instead of --name")
+    parser.add_argument("--encoder", help="encoder file to go with --checkpoint")
+    parser.add_argument("--preset", help="model options for --checkpoint (ade20k, cityscapes, ...)")
+    parser.add_argument("--config", help="model options (YAML) for --checkpoint")
+    parser.add_argument("--results_dir", default="./results")
+    parser.add_argument("--how_many", type=int, default=None, help="layouts to process (default: all)")
+    parser.add_argument("--n_samples", type=int, default=3, help="diverse samples per layout")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--use_vae", action="store_true", help="remap the noise with styles encoded from the real image")
+    parser.add_argument("--dataset_mode")
+    parser.add_argument("--dataroot")
+    parser.add_argument("--phase", default="test")
+    parser.add_argument("--gpu_ids", default="0")
+    return parser.parse_args(argv)
+
+
+def build(args):
+    import yaml
+    from paddle_inade.data import DataConfig, create_dataset
+    from paddle_inade.pipeline import INADEPipeline
+    if args.checkpoint:
+        pipe = INADEPipeline.from_checkpoint(args.checkpoint, config=args.config, preset=args.preset,
+                                             encoder=args.encoder, device=args.gpu_ids)
+        saved_data, name = {}, os.path.splitext(os.path.basename(args.checkpoint))[0]
+    elif args.name:
+        folder = os.path.join(args.checkpoints_dir, args.name)
+        pipe = INADEPipeline.from_checkpoint(folder, which_epoch=args.which_epoch, device=args.gpu_ids)
+        with open(os.path.join(folder, "opt.yaml"), encoding="utf-8") as fh:
+            saved_data, name = yaml.safe_load(fh).get("data", {}), args.name
+    else:
+        raise ValueError("pass --name (a trained experiment) or --checkpoint FILE")
+    data = {**saved_data, "phase": args.phase, "no_flip": True}
+    if args.dataset_mode:
+        data = {**dataclasses.asdict(DataConfig.for_dataset(args.dataset_mode, args.phase)), "no_flip": True}
+    if args.dataroot:
+        data["dataroot"] = args.dataroot
+    if "dataset_mode" not in data:
+        raise ValueError("no dataset: pass --dataset_mode and --dataroot")
+    shared = {k: getattr(pipe.cfg, k) for k in ("label_nc", "contain_dontcare_label", "crop_size",
+                                                 "aspect_ratio", "add_sketch")}
+    dataset = create_dataset(DataConfig.from_dict({**data, **shared}))
+    out = os.path.join(args.results_dir, name, f"{args.phase}_{args.which_epoch}")
+    return pipe, dataset, out
+
+
+def main(argv=None) -> int:
+    from tqdm import tqdm
+    from paddle_inade.inference import write_results
+    args = parse_args(argv)
+    try:
+        pipe, dataset, out = build(args)
+        total = len(dataset) if args.how_many is None else min(args.how_many, len(dataset))
+        with tqdm(total=total, desc="generating") as bar:
+            n = write_results(pipe, dataset, out, args.n_samples, args.seed, args.how_many,
+                              use_encoder=args.use_vae, progress=bar.update)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{n} layouts x {args.n_samples} samples: {os.path.abspath(out)}/index.html")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
