@@ -146,7 +146,7 @@ class INADEPipeline:
         return noise, noise_ins
 
     def _generate(self, layout: Layout, n_samples: int, seed: Optional[int], z=None,
-                  image=None, sketch=None) -> np.ndarray:
+                  image=None, sketch=None, shared_noise: bool = False) -> np.ndarray:
         self._check_size(layout)
         semantics, _, instances, sketch_t = layout.inputs(image, sketch)
         if seed is not None:
@@ -155,6 +155,8 @@ class INADEPipeline:
         with paddle.no_grad():
             for _ in range(n_samples):
                 noise, noise_ins = self._noises(layout.batch, instances.shape[1] if instances is not None else 0)
+                if shared_noise:  # control: every instance gets the first one's noise
+                    noise = paddle.expand_as(noise[:, :1], noise)
                 fake = self.netG(semantics, z=z, input_instances=instances, sketch=sketch_t,
                                  noise=noise if self.cfg.is_inade else None, noise_ins=noise_ins)
                 out.append(_to_uint8(fake))
@@ -178,15 +180,16 @@ class INADEPipeline:
 
     # ------------------------------------------------------------------- public
     def generate(self, label, instance, n_samples: int = 1, seed: Optional[int] = None,
-                 sketch=None, image=None) -> np.ndarray:
+                 sketch=None, image=None, shared_noise: bool = False) -> np.ndarray:
         """``n_samples`` images per layout, uint8 [N, n_samples, H, W, 3].
 
         Every sample draws new per-instance noise, so each instance changes style
         independently. With ``image`` (and an encoder) the noise is remapped by the
-        styles encoded from it (the original's test-time behaviour with ``--use_vae``)."""
+        styles encoded from it (the original's test-time behaviour with ``--use_vae``).
+        ``shared_noise`` gives every instance the same noise (a class-level control)."""
         layout = Layout(label, instance, self.cfg)
         z = self._z(layout, image) if image is not None else None
-        return self._generate(layout, n_samples, seed, z=z, sketch=sketch)
+        return self._generate(layout, n_samples, seed, z=z, sketch=sketch, shared_noise=shared_noise)
 
     def encode(self, image, instance) -> dict[str, np.ndarray]:
         """Per-instance distribution parameters of ``image``: s_mu, s_logvar, b_mu, b_logvar,
