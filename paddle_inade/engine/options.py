@@ -152,6 +152,10 @@ def resolve(args: Mapping[str, Any]) -> dict[str, Any]:
     args = dict(args)
     config_file, preset = args.pop("config", None), args.pop("preset", None)
     from_file = _flatten_yaml(config_file) if config_file else {}
+    known = set().union(*(_field_types(c) for c in _groups().values())) | {"semantic_nc"}
+    unknown = sorted(set(from_file) - known)
+    if unknown:
+        raise ValueError(f"--config {config_file}: unknown option(s) {unknown}")
     if preset is None and not from_file and "dataset_mode" not in args:
         preset = "toy"
     layered: dict[str, Any] = dict(RUN_PRESETS[preset]) if preset else {}

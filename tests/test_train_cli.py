@@ -1,0 +1,101 @@
+"""tools/train.py end to end: the default run, and bad input refused before any work."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import ROOT
+from paddle_inade.engine.run import parse
+
+TRAIN = str(ROOT / "tools" / "train.py")
+
+
+def _train(args, tmp_path, timeout=600):
+    env = {**os.environ, "PADDLE_INADE_CACHE": str(tmp_path / "cache")}
+    return subprocess.run([sys.executable, TRAIN, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env, cwd=tmp_path)
+
+
+def test_default_run_trains_the_toy_preset(tmp_path):
+    proc = _train(["--max_steps", "2", "--checkpoints_dir", str(tmp_path / "ck")], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    exp = tmp_path / "ck" / "toy_inade"
+    for name in ("latest_net_G.pdparams", "latest_net_D.pdparams", "latest_net_E.pdparams",
+                 "latest_optim.pdopt", "latest_trainer.pdstate", "opt.yaml"):
+        assert (exp / name).is_file(), name
+    assert [f for f in os.listdir(exp / "vdl") if f.startswith("vdlrecords")]
+    assert os.listdir(exp / "samples")
+    assert "visualdl --logdir" in proc.stdout
+    saved = yaml.safe_load((exp / "opt.yaml").read_text())
+    assert saved["model"]["norm_mode"] == "inade" and saved["data"]["dataset_mode"] == "toy"
+    again = _train(["--max_steps", "2", "--checkpoints_dir", str(tmp_path / "ck")], tmp_path)
+    assert again.returncode == 2 and "already holds checkpoints" in again.stderr
+
+
+def test_unknown_option_is_refused():
+    with pytest.raises(SystemExit):
+        parse(["--lable_nc", "3"])
+
+
+def test_continue_without_checkpoint(tmp_path):
+    proc = _train(["--continue_train", "--checkpoints_dir", str(tmp_path / "none")], tmp_path)
+    assert proc.returncode == 2 and "no checkpoint to resume" in proc.stderr
+
+
+def test_continue_with_other_model_options(tmp_path):
+    first = _train(["--max_steps", "1", "--checkpoints_dir", str(tmp_path / "ck")], tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    before = (tmp_path / "ck" / "toy_inade" / "latest_net_G.pdparams").read_bytes()
+    proc = _train(["--continue_train", "--ngf", "4", "--checkpoints_dir", str(tmp_path / "ck")], tmp_path)
+    assert proc.returncode == 2 and "ngf: saved 8, given 4" in proc.stderr
+    assert (tmp_path / "ck" / "toy_inade" / "latest_net_G.pdparams").read_bytes() == before
+
+
+def test_dataset_not_matching_label_nc(tmp_path):
+    proc = _train(["--label_nc", "4", "--checkpoints_dir", str(tmp_path / "ck")], tmp_path)
+    assert proc.returncode == 2
+    assert "label value" in proc.stderr or "toy scenes have 6 classes" in proc.stderr
+    assert not (tmp_path / "ck" / "toy_inade" / "latest_net_G.pdparams").exists()
+
+
+def test_config_file_and_precedence(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(yaml.safe_dump({"model": {"ngf": 4}, "train": {"batchSize": 2, "name": "fromfile"}}))
+    model, data, train, _ = parse(["--preset", "toy", "--config", str(cfg), "--batchSize", "3"])
+    assert model.ngf == 4 and train.name == "fromfile" and train.batchSize == 3
+    assert model.label_nc == 6 and data.dataset_mode == "toy"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {lable_nc: 3}\n")
+    with pytest.raises(ValueError, match=r"--config .*bad.yaml: unknown option\(s\) \[.lable_nc.\]"):
+        parse(["--config", str(bad)])
+
+
+def test_amp_is_refused_on_cpu(tmp_path):
+    proc = _train(["--use_amp", "--gpu_ids", "-1", "--max_steps", "1", "--checkpoints_dir", str(tmp_path / "ck")],
+                  tmp_path)
+    assert proc.returncode == 2 and "--use_amp needs a CUDA GPU" in proc.stderr
+
+
+def test_vgg_weights_from_a_torchvision_file_and_clear_error_offline(tmp_path, monkeypatch):
+    from paddle_inade.models import vgg as vgg_module
+    from torch_format import write_torch_zip
+    ref = vgg_module.VGG19()
+    state = {k: v.numpy() for k, v in ref.state_dict().items()}
+    state["classifier.0.weight"] = np.zeros((4, 4), np.float32)  # torchvision's file has more; ignored
+    write_torch_zip(tmp_path / "vgg19.pth", state)
+    loaded = vgg_module.load_vgg19(str(tmp_path / "vgg19.pth"))
+    for k, v in loaded.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), state[k])
+
+    def offline(*a, **k):
+        raise OSError("network unreachable")
+
+    import paddle.vision.models as pvm
+    monkeypatch.setattr(pvm, "vgg19", offline)
+    with pytest.raises(RuntimeError, match="pass --vgg_weights FILE .* or --no_vgg_loss"):
+        vgg_module.load_vgg19(None)
