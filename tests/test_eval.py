@@ -60,3 +60,22 @@ def test_instance_colours_spread_and_correlation_known_answers():
     ref = np.zeros((4, 4, 3), np.uint8)
     ref[:, :2] = 13
     assert restyle_error(imgs[0], inst, 0, ref, inst, 0) == pytest.approx(np.sqrt(3) * 3)
+
+
+def test_inception_weights_load_from_a_pytorch_fid_style_file(tmp_path):
+    """pytorch-fid names: ``<block>.conv.weight``, ``<block>.bn.running_mean``, fc [out, in]."""
+    from paddle_inade.eval.inception import FIDInceptionV3, load_inception
+    from torch_format import write_torch_zip
+    net = FIDInceptionV3()
+    torch_state = {}
+    for key, value in net.state_dict().items():
+        value = np.random.RandomState(len(torch_state)).rand(*value.shape).astype("float32")
+        key = key.replace("bn._mean", "bn.running_mean").replace("bn._variance", "bn.running_var")
+        torch_state[key] = value.T if key == "fc.weight" else value
+        if key.endswith("bn.running_var"):
+            torch_state[key[: -len("running_var")] + "num_batches_tracked"] = np.array(0, np.int64)
+    write_torch_zip(tmp_path / "pt_inception.pth", torch_state)
+    loaded = load_inception(str(tmp_path / "pt_inception.pth"))
+    np.testing.assert_array_equal(loaded.Mixed_7c.branch_pool.bn._mean.numpy(),
+                                  torch_state["Mixed_7c.branch_pool.bn.running_mean"])
+    np.testing.assert_array_equal(loaded.fc.weight.numpy(), torch_state["fc.weight"].T)
