@@ -1,8 +1,6 @@
 """From command-line arguments to a finished training run (what ``tools/train.py`` calls)."""
 from __future__ import annotations
 
-import dataclasses
-import logging
 import os
 from typing import Any, Optional, Sequence
 
@@ -12,7 +10,8 @@ from ..device import select_device
 from .options import (build_parser, load_saved_options, resolve, split_options)
 from .trainer import Trainer
 
-log = logging.getLogger(__name__)
+#: Options about this invocation, not about the run: never taken from the saved opt.yaml.
+PER_INVOCATION = ("max_steps", "which_epoch", "gpu_ids", "continue_train")
 
 
 def _check_resume(flat: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +28,8 @@ def _check_resume(flat: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]
     if conflicts:
         raise ValueError(f"--continue_train: {saved_path} was trained with other model options "
                          + ", ".join(f"{k}: saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items()))
-    merged = {**saved.get("data", {}), **saved["train"], **saved["model"]}
+    train = {k: v for k, v in saved["train"].items() if k not in PER_INVOCATION}
+    merged = {**saved.get("data", {}), **train, **saved["model"]}
     merged.update({k: v for k, v in given.items() if k not in saved["model"]})
     merged["continue_train"] = True
     return merged
