@@ -10,7 +10,6 @@ import os
 import shutil
 from typing import Optional
 
-import numpy as np
 
 from .data.visualize import colorize_label, instance_boundaries, make_grid, save_image, to_uint8_image
 from .pipeline import INADEPipeline

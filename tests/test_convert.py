@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import paddle

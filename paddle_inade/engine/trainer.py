@@ -13,7 +13,6 @@ import math
 import os
 import random
 from dataclasses import dataclass, field
-from typing import Any, Optional
 
 import numpy as np
 import paddle
