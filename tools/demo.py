@@ -20,13 +20,9 @@ set_cpu_threads()
 
 
 def main(argv=None) -> int:
+    from paddle_inade.cli import add_checkpoint_args
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--name")
-    parser.add_argument("--checkpoints_dir", default="./checkpoints")
-    parser.add_argument("--checkpoint")
-    parser.add_argument("--encoder")
-    parser.add_argument("--preset")
-    parser.add_argument("--config")
+    add_checkpoint_args(parser)
     for key in ("label", "instance", "ref_image", "ref_label", "ref_instance"):
         parser.add_argument(f"--{key}", required=True)
     parser.add_argument("--map", action="append", default=[], help="T:S (repeatable)")
@@ -35,9 +31,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="demo.png")
     args = parser.parse_args(argv)
     import cv2
+    from paddle_inade.cli import pipeline_from_args
     from paddle_inade.data.datasets import read_image
     from paddle_inade.data.visualize import colorize_label, instance_boundaries, make_grid, save_image
-    from paddle_inade.pipeline import INADEPipeline
     try:
         mapping = {}
         for item in args.map:
@@ -45,11 +41,7 @@ def main(argv=None) -> int:
             if not (target.strip().isdigit() and source.strip().isdigit()):
                 raise ValueError(f"--map {item!r}: expected TARGET:SOURCE instance ids, e.g. 3:4")
             mapping[int(target)] = int(source)
-        source = args.checkpoint or (os.path.join(args.checkpoints_dir, args.name) if args.name else None)
-        if source is None:
-            raise ValueError("pass --name or --checkpoint")
-        pipe = INADEPipeline.from_checkpoint(source, config=args.config, preset=args.preset,
-                                             encoder=args.encoder, device="-1")
+        pipe = pipeline_from_args(args)
         label, inst = read_image(args.label), read_image(args.instance)
         ref_label, ref_inst = read_image(args.ref_label), read_image(args.ref_instance)
         ref_image = read_image(args.ref_image, cv2.IMREAD_COLOR)[..., ::-1]

@@ -20,14 +20,9 @@ set_cpu_threads()
 
 
 def main(argv=None) -> int:
+    from paddle_inade.cli import add_checkpoint_args
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--name")
-    parser.add_argument("--checkpoints_dir", default="./checkpoints")
-    parser.add_argument("--checkpoint", help="generator file instead of --name (with --config/--preset)")
-    parser.add_argument("--encoder")
-    parser.add_argument("--config")
-    parser.add_argument("--preset")
-    parser.add_argument("--which_epoch", default="latest")
+    add_checkpoint_args(parser)
     parser.add_argument("--n_layouts", type=int, default=40)
     parser.add_argument("--n_samples", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
@@ -36,13 +31,9 @@ def main(argv=None) -> int:
     import numpy as np
     from paddle_inade.data.toy_scenes import render_scene
     from paddle_inade.eval.diversity_report import evaluate
-    from paddle_inade.pipeline import INADEPipeline
+    from paddle_inade.cli import pipeline_from_args
     try:
-        source = args.checkpoint or (os.path.join(args.checkpoints_dir, args.name) if args.name else None)
-        if source is None:
-            raise ValueError("pass --name or --checkpoint")
-        pipe = INADEPipeline.from_checkpoint(source, config=args.config, preset=args.preset,
-                                             which_epoch=args.which_epoch, encoder=args.encoder, device="-1")
+        pipe = pipeline_from_args(args)
         size = pipe.cfg.image_size[0]
         layouts = [render_scene(np.random.default_rng(10_000 + i), size)[:3] for i in range(args.n_layouts)]
         report = evaluate(pipe, layouts, args.n_samples, args.seed)

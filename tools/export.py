@@ -19,25 +19,17 @@ set_cpu_threads()
 
 
 def main(argv=None) -> int:
+    from paddle_inade.cli import add_checkpoint_args
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--name")
-    parser.add_argument("--checkpoints_dir", default="./checkpoints")
-    parser.add_argument("--which_epoch", default="latest")
-    parser.add_argument("--checkpoint", help="generator file instead of --name")
-    parser.add_argument("--preset")
-    parser.add_argument("--config")
+    add_checkpoint_args(parser)
     parser.add_argument("--out", required=True, help="path prefix of the exported files")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--n_instances", type=int, default=8, help="instance channels K of the inputs")
     args = parser.parse_args(argv)
+    from paddle_inade.cli import pipeline_from_args
     from paddle_inade.export import export_generator
-    from paddle_inade.pipeline import INADEPipeline
     try:
-        source = args.checkpoint or (os.path.join(args.checkpoints_dir, args.name) if args.name else None)
-        if source is None:
-            raise ValueError("pass --name or --checkpoint")
-        pipe = INADEPipeline.from_checkpoint(source, config=args.config, preset=args.preset,
-                                             which_epoch=args.which_epoch, device="-1")
+        pipe = pipeline_from_args(args)
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         specs = export_generator(pipe.netG, pipe.cfg, args.out, args.batch, args.n_instances)
     except (ValueError, FileNotFoundError) as exc:

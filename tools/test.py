@@ -19,14 +19,9 @@ set_cpu_threads()
 
 
 def parse_args(argv=None):
+    from paddle_inade.cli import add_checkpoint_args
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--name", help="experiment under --checkpoints_dir (reads its opt.yaml)")
-    parser.add_argument("--checkpoints_dir", default="./checkpoints")
-    parser.add_argument("--which_epoch", default="latest")
-    parser.add_argument("--checkpoint", help="a generator file (.pdparams or the original's .pth) instead of --name")
-    parser.add_argument("--encoder", help="encoder file to go with --checkpoint")
-    parser.add_argument("--preset", help="model options for --checkpoint (ade20k, cityscapes, ...)")
-    parser.add_argument("--config", help="model options (YAML) for --checkpoint")
+    add_checkpoint_args(parser)
     parser.add_argument("--results_dir", default="./results")
     parser.add_argument("--how_many", type=int, default=None, help="layouts to process (default: all)")
     parser.add_argument("--n_samples", type=int, default=3, help="diverse samples per layout")
@@ -42,18 +37,14 @@ def parse_args(argv=None):
 def build(args):
     import yaml
     from paddle_inade.data import DataConfig, create_dataset
-    from paddle_inade.pipeline import INADEPipeline
+    from paddle_inade.cli import checkpoint_source, pipeline_from_args
+    pipe = pipeline_from_args(args, device=args.gpu_ids)
+    source = checkpoint_source(args)
     if args.checkpoint:
-        pipe = INADEPipeline.from_checkpoint(args.checkpoint, config=args.config, preset=args.preset,
-                                             encoder=args.encoder, device=args.gpu_ids)
         saved_data, name = {}, os.path.splitext(os.path.basename(args.checkpoint))[0]
-    elif args.name:
-        folder = os.path.join(args.checkpoints_dir, args.name)
-        pipe = INADEPipeline.from_checkpoint(folder, which_epoch=args.which_epoch, device=args.gpu_ids)
-        with open(os.path.join(folder, "opt.yaml"), encoding="utf-8") as fh:
-            saved_data, name = yaml.safe_load(fh).get("data", {}), args.name
     else:
-        raise ValueError("pass --name (a trained experiment) or --checkpoint FILE")
+        with open(os.path.join(source, "opt.yaml"), encoding="utf-8") as fh:
+            saved_data, name = yaml.safe_load(fh).get("data", {}), args.name
     data = {**saved_data, "phase": args.phase, "no_flip": True}
     if args.dataset_mode:
         data = {**dataclasses.asdict(DataConfig.for_dataset(args.dataset_mode, args.phase)), "no_flip": True}
