@@ -181,3 +181,10 @@ def test_convert_cli_wrong_net_writes_nothing(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 2 and "does not fit SPADEGenerator" in proc.stderr
     assert not dst.exists() and not list(tmp_path.iterdir())
+
+
+def test_legacy_format_needs_torch_or_resave(tmp_path):
+    legacy = tmp_path / "old.pth"
+    legacy.write_bytes(b"\x80\x02\x8a\nlegacy torch magic number follows")  # pre-1.6 files are raw pickles
+    with pytest.raises(CheckpointFormatError, match=r"old.pth: (legacy .*torch|torch could not read)"):
+        read_torch_checkpoint(legacy)

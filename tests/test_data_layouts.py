@@ -33,6 +33,7 @@ def _scene(seed, label_nc=4):
 def write_custom(root, n=3, **kw):
     for i in range(n):
         label, inst, image = _scene(i, **kw)
+        _png(root / "sketch" / f"s{i}.png", (label * 60).astype(np.uint8))
         _png(root / "labels" / f"s{i}.png", label)
         _png(root / "inst" / f"s{i}.png", inst.astype(np.uint8))
         _png(root / "img" / f"s{i}.png", image)
@@ -52,7 +53,8 @@ def test_custom_layout_shapes_and_ranges(tmp_path):
 
 def test_crop_and_flip_are_shared_by_all_maps(tmp_path):
     cfg = write_custom(tmp_path)
-    cfg = DataConfig(**{**cfg.__dict__, "preprocess_mode": "crop", "crop_size": 16, "no_flip": False})
+    cfg = DataConfig(**{**cfg.__dict__, "preprocess_mode": "crop", "crop_size": 16, "no_flip": False,
+                        "add_sketch": True, "sketch_dir": str(tmp_path / "sketch")})
     ds = create_dataset(cfg)
     import random
     views = set()
@@ -61,6 +63,7 @@ def test_crop_and_flip_are_shared_by_all_maps(tmp_path):
         s = ds[0]
         red = np.round((s["image"][0] + 1) * 127.5 / 40).astype(int)
         np.testing.assert_array_equal(red, s["label"][0])
+        np.testing.assert_array_equal(np.round(s["sketch"][0] * 255 / 60).astype(int), s["label"][0])
         green = np.round((s["image"][1] + 1) * 127.5 / 40).astype(int)
         # same instance id <=> same green value (ids are re-indexed, so compare partitions)
         assert len(np.unique(green * 100 + s["instance"][0])) == len(np.unique(s["instance"][0]))

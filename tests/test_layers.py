@@ -125,3 +125,23 @@ def test_batch_param_free_norm_updates_running_stats_like_torch():
     norm.eval()
     np.testing.assert_allclose(norm(x).numpy(), (xn - 0.1 * mean[None, :, None, None])
                                / np.sqrt(norm.running_var.numpy()[None, :, None, None] + 1e-5), rtol=1e-4)
+
+
+@pytest.mark.parametrize("mode", ["hinge", "ls", "original", "w"])
+def test_gan_loss_modes_against_formulas(mode):
+    from paddle_inade.models import GANLoss
+    pred = np.array([[-1.5, 0.2], [0.7, 2.0]], np.float32).reshape(1, 1, 2, 2)
+    t = paddle.to_tensor(pred)
+    loss = GANLoss(mode)
+    sig = 1 / (1 + np.exp(-pred))
+    expected = {
+        "hinge": (np.mean(np.maximum(1 - pred, 0)), np.mean(np.maximum(1 + pred, 0)), -pred.mean()),
+        "ls": (np.mean((pred - 1) ** 2), np.mean(pred ** 2), np.mean((pred - 1) ** 2)),
+        "original": (-np.mean(np.log(sig)), -np.mean(np.log(1 - sig)), -np.mean(np.log(sig))),
+        "w": (-pred.mean(), pred.mean(), -pred.mean()),
+    }[mode]
+    got = (float(loss(t, True)), float(loss(t, False)), float(loss(t, True, for_discriminator=False)))
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    multiscale = [[paddle.zeros([1, 3, 4, 4]), t], [t * 2]]  # last tensor of each scale, averaged
+    both = (float(loss(t, True)) + float(loss(t * 2, True))) / 2
+    assert float(loss(multiscale, True)) == pytest.approx(both, rel=1e-6)
