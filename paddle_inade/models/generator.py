@@ -16,6 +16,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from ..config import INADEConfig
+from ..nn.index_maps import IndexMaps
 from .resnet_block import SPADEResnetBlock
 
 BLOCKS = ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3", "up_4")
@@ -40,12 +41,31 @@ def pre_process_noise(noise: paddle.Tensor, z: Sequence[paddle.Tensor]) -> paddl
     return paddle.stack([scale, bias], axis=2)
 
 
-class SPADEGenerator(nn.Layer):
-    """Generator: input_semantics [N, semantic_nc, H, W] -> image [N, 3, H, W] in [-1, 1]."""
+def upsample2x(x: paddle.Tensor) -> paddle.Tensor:
+    """``F.interpolate(x, scale_factor=2, mode="nearest")`` exactly, [N, C, H, W] -> [N, C, 2H, 2W].
 
-    def __init__(self, cfg: INADEConfig):
+    Built from a broadcast along W and a concat along H: about three times faster than
+    Paddle's nearest-interpolation kernel on the CPU (the same values, copied).
+    """
+    n, c, h, w = x.shape
+    rows = x.unsqueeze(-1).expand([n, c, h, w, 2]).reshape([n, c, h, 1, 2 * w])
+    return paddle.concat([rows, rows], axis=3).reshape([n, c, 2 * h, 2 * w])
+
+
+class SPADEGenerator(nn.Layer):
+    """Generator: input_semantics [N, semantic_nc, H, W] -> image [N, 3, H, W] in [-1, 1].
+
+    Args:
+        cfg: the model options.
+        lookup: (inade) let ILADE use table look-ups when the label and instance maps are
+            one-hot (checked once per forward pass); False always takes the readable path
+            (the original's matrix products). Also settable later as the attribute ``lookup``.
+    """
+
+    def __init__(self, cfg: INADEConfig, lookup: bool = True):
         super().__init__()
         self.cfg = cfg
+        self.lookup = lookup
         nf = cfg.ngf
         self.sh, self.sw = cfg.latent_size
         self.inade = cfg.is_inade
@@ -130,18 +150,23 @@ class SPADEGenerator(nn.Layer):
         self._check_inputs(seg, input_instances, sketch)
         x = self._start(seg, z, noise_ins)
         noise = self._instance_noise(seg.shape[0], input_instances, z, noise) if self.inade else None
+        # Index form of the one-hot maps, shared by every ILADE layer of this pass (None: the
+        # maps are not one-hot, look-ups are off, or a static graph is being traced (the check
+        # and the pair table need the values) -> the readable path).
+        index_maps = None
+        if self.inade and self.lookup and paddle.in_dynamic_mode():
+            index_maps = IndexMaps.maybe(seg[:, : self.cfg.label_channels], input_instances)
         blocks = {}
 
         def run(name: str, x: paddle.Tensor) -> paddle.Tensor:
             if self.inade:
-                out = getattr(self, name)(x, seg, input_instances, noise, sketch)
+                out = getattr(self, name)(x, seg, input_instances, noise, sketch, index_maps)
             else:
                 out = getattr(self, name)(x, seg)
             blocks[name] = out
             return out
 
-        def up(x: paddle.Tensor) -> paddle.Tensor:
-            return F.interpolate(x, scale_factor=2, mode="nearest")
+        up = upsample2x
 
         x = up(run("head_0", x))
         x = run("G_middle_0", x)

@@ -39,15 +39,23 @@ class SPADEResnetBlock(nn.Layer):
         if self.learned_shortcut:
             self.norm_s = make_norm(fin)
 
-    def _norm(self, layer: nn.Layer, x, seg, instances, noise, sketch):
+    def _norm(self, layer: nn.Layer, x, seg, instances, noise, sketch, index_maps):
         if self.inade:
-            return layer(x, seg, instances, noise, sketch)
+            return layer(x, seg, instances, noise, sketch, index_maps)
         return layer(x, seg)
 
     def forward(self, x: paddle.Tensor, seg: paddle.Tensor, input_instances=None,
-                noise=None, sketch=None) -> paddle.Tensor:
-        cond = (seg, input_instances, noise, sketch)
+                noise=None, sketch=None, index_maps=None) -> paddle.Tensor:
+        """x [N, fin, H, W]; seg [N, semantic_nc, H0, W0]; (inade) input_instances [N, K, H0, W0],
+        noise [N, K, 2, noise_nc], sketch [N, 1, H0, W0] or None, ``index_maps``: the
+        generator's per-forward :class:`~paddle_inade.nn.index_maps.IndexMaps` (one-hot maps) or
+        None. Returns [N, fout, H, W]."""
+        cond = (seg, input_instances, noise, sketch, index_maps)
+        # Without autograd the fresh norm / conv outputs can be updated in place (saves a
+        # full-size allocation and pass each); with it, the usual out-of-place ops.
+        inplace = not paddle.is_grad_enabled()
+        act = F.leaky_relu_ if inplace else F.leaky_relu
         x_s = self.conv_s(self._norm(self.norm_s, x, *cond)) if self.learned_shortcut else x
-        dx = self.conv_0(F.leaky_relu(self._norm(self.norm_0, x, *cond), 0.2))
-        dx = self.conv_1(F.leaky_relu(self._norm(self.norm_1, dx, *cond), 0.2))
-        return x_s + dx
+        dx = self.conv_0(act(self._norm(self.norm_0, x, *cond), 0.2))
+        dx = self.conv_1(act(self._norm(self.norm_1, dx, *cond), 0.2))
+        return dx.add_(x_s) if inplace else x_s + dx

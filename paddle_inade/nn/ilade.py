@@ -13,6 +13,20 @@ instance ``i``:
 With one-hot maps the sums below pick exactly one class and one instance per
 pixel; the general form (matrix products over the one-hot channels) is what the
 original computes with ``torch.einsum``, so soft maps give the same numbers too.
+
+Two paths with the same numbers:
+
+* readable (:meth:`ILADE.modulation`): resize the one-hot maps to x's size, four matrix
+  products over the class / instance channels, ``scale * param_free_norm(x) + bias``.
+  Taken for any maps, and always when no :class:`IndexMaps` is passed.
+* look-up (:meth:`ILADE.lookup`), when the generator passes the :class:`IndexMaps` of its
+  one-hot maps: the modulation is constant over each (sample, class, instance) pair, so a
+  layer computes two small tables [N, U, C] (U pairs, tens) with the parameter-free norm
+  folded in (``a = scale * inv_std``, ``b = shift - mean * a``), spreads them to the pixels
+  with one matrix product each against the pair one-hot map shared by every layer at that
+  resolution, and returns ``x * a_map + b_map``: no normalised tensor, no resized label map,
+  no product over all classes. (A gather along the channel-major layout is several times
+  slower than these thin matrix products in Paddle on the CPU.)
 """
 from __future__ import annotations
 
@@ -20,7 +34,8 @@ import paddle
 import paddle.nn.functional as F
 from paddle import nn
 
-from .param_free_norm import ParamFreeNorm
+from .index_maps import IndexMaps
+from .param_free_norm import EPS, ParamFreeNorm
 
 
 def _check_noise(noise: paddle.Tensor, batch: int, n_instances: int, noise_nc: int) -> None:
@@ -43,6 +58,25 @@ def project_maps(table: paddle.Tensor, maps: paddle.Tensor) -> paddle.Tensor:
     flat = maps.reshape([n, l, h * w])
     out = paddle.matmul(table, flat, transpose_x=True)  # [(N,) C, L] @ [N, L, HW]
     return out.reshape([n, -1, h, w])
+
+
+def norm_affine(norm: ParamFreeNorm, x: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+    """``param_free_norm(x) == (x - mean) * inv_std``: returns (mean, inv_std), each [N or 1, C].
+
+    Same statistics as :class:`ParamFreeNorm` (and, in training, the same running-statistics
+    update, done here instead of in its forward).
+    """
+    if norm.kind == "instance":
+        mean = x.mean(axis=[2, 3], keepdim=True)
+        var = ((x - mean) ** 2).mean(axis=[2, 3])
+        mean = mean.reshape(var.shape)
+    elif not norm.training:
+        mean, var = norm.running_mean.reshape([1, -1]), norm.running_var.reshape([1, -1])
+    else:
+        mean, var, count = norm._batch_moments(x)
+        norm._update_running(mean, var, count)
+        mean, var = mean.reshape([1, -1]), var.reshape([1, -1])
+    return mean, paddle.rsqrt(var + EPS)
 
 
 class ILADE(nn.Layer):
@@ -89,18 +123,55 @@ class ILADE(nn.Layer):
             maps.append(class_weight * instance_noise + class_bias)
         return maps[0], maps[1]
 
+    def lookup(self, x: paddle.Tensor, maps: IndexMaps, noise: paddle.Tensor) -> paddle.Tensor:
+        """``scale * param_free_norm(x) + shift`` by table look-up (one-hot maps only).
+
+        Args:
+            x: [N, C, H, W] the activation (not normalised: the norm is folded in).
+            maps: the generator's :class:`IndexMaps` of this forward pass.
+            noise: [N, K, 2, noise_nc].
+        Returns:
+            [N, C, H, W], the readable path's numbers up to float rounding.
+        """
+        n, c, h, w = x.shape
+        u = maps.num_pairs
+        mean, inv_std = norm_affine(self.param_free_norm, x)  # [N|1, C]
+        noise_fc = self.fc_noise(noise).reshape([-1, 2, c])  # [N*K, 2, C]
+        inst = paddle.gather(noise_fc, maps.pair_instance)  # [N*U, 2, C]
+        weight = paddle.gather(self.weight, maps.pair_label)  # [N*U, C, 2]
+        bias = paddle.gather(self.bias, maps.pair_label)
+        scale = weight[:, :, 0] * inst[:, 0] + bias[:, :, 0]  # [N*U, C]
+        shift = weight[:, :, 1] * inst[:, 1] + bias[:, :, 1]
+        a = scale.reshape([n, u, c]) * inv_std.reshape([-1, 1, c])  # [N, U, C]
+        b = shift.reshape([n, u, c]) - mean.reshape([-1, 1, c]) * a
+        one_hot = maps.one_hot(h, w)  # [N, HW, U]
+        a_map = paddle.matmul(a, one_hot, transpose_x=True, transpose_y=True)  # [N, C, HW]
+        b_map = paddle.matmul(b, one_hot, transpose_x=True, transpose_y=True)
+        x = x.reshape([n, c, h * w])
+        if paddle.is_grad_enabled() and not (x.stop_gradient and a_map.stop_gradient):
+            out = x * a_map + b_map
+        else:  # nothing to differentiate: work in a_map's memory
+            out = a_map.multiply_(x).add_(b_map)
+        return out.reshape([n, c, h, w])
+
     def forward(self, x: paddle.Tensor, segmap: paddle.Tensor, input_instances: paddle.Tensor,
-                noise: paddle.Tensor, sketch: paddle.Tensor | None = None) -> paddle.Tensor:
+                noise: paddle.Tensor, sketch: paddle.Tensor | None = None,
+                index_maps: IndexMaps | None = None) -> paddle.Tensor:
         """x [N, norm_nc, H, W]; segmap [N, label_nc + 1, H0, W0] (the last channel, the
         instance edge map, is not used); input_instances [N, K, H0, W0]; noise [N, K, 2,
-        noise_nc]; sketch [N, 1, H0, W0] when ``add_sketch``. Returns [N, norm_nc, H, W]."""
+        noise_nc]; sketch [N, 1, H0, W0] when ``add_sketch``; ``index_maps``: the
+        :class:`IndexMaps` of these (one-hot) maps, selects the look-up path. Returns
+        [N, norm_nc, H, W]."""
         _check_noise(noise, x.shape[0], input_instances.shape[1], self.noise_nc)
         size = x.shape[2:]
-        normalized = self.param_free_norm(x)
-        segmap = F.interpolate(segmap, size=size, mode="nearest")[:, : self.label_nc]
-        instances = F.interpolate(input_instances, size=size, mode="nearest")
-        scale, bias = self.modulation(segmap, instances, noise)
-        out = scale * normalized + bias
+        if index_maps is not None:
+            out = self.lookup(x, index_maps, noise)
+        else:
+            normalized = self.param_free_norm(x)
+            segmap = F.interpolate(segmap, size=size, mode="nearest")[:, : self.label_nc]
+            instances = F.interpolate(input_instances, size=size, mode="nearest")
+            scale, bias = self.modulation(segmap, instances, noise)
+            out = scale * normalized + bias
         if self.add_sketch:
             if sketch is None:
                 raise ValueError("ILADE was built with add_sketch=True: pass sketch [N, 1, H, W]")

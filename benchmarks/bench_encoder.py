@@ -1,0 +1,100 @@
+"""Instance-adaptive encoder forward (eval) vs its convolution floor.
+
+ADE20K size: ngf 64, noise_nc 64, 256x256, batch 1, 12 instances. The floor runs
+``F.conv2d`` with the encoder's own weights on inputs of the shapes its twelve
+InstanceAwareConv2d layers see, back to back; the encoder runs with ``impl='fast'`` (default)
+and ``impl='unfold'`` (readable). Target: fast <= 1.3x the floor.
+
+    python benchmarks/bench_encoder.py [--size 256] [--ngf 64] [--repeats 5] [--no-tune-malloc] [--proposed]
+"""
+from __future__ import annotations
+
+import argparse
+
+import common
+
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--size", type=int, default=256)
+parser.add_argument("--ngf", type=int, default=64)
+parser.add_argument("--noise_nc", type=int, default=64)
+parser.add_argument("--instances", type=int, default=12)
+parser.add_argument("--batch", type=int, default=1)
+parser.add_argument("--repeats", type=int, default=5)
+parser.add_argument("--no-tune-malloc", action="store_true", help="keep glibc's default malloc settings")
+parser.add_argument("--proposed", action="store_true",
+                    help="also time the encoder with the proposed changes outside the performance files "
+                         "(faster instance_norm, fused heads), monkeypatched")
+args = parser.parse_args()
+tuned = False if args.no_tune_malloc else common.tune_malloc()
+
+import paddle
+import paddle.nn.functional as F
+
+from paddle_inade.models import InstanceAdaptiveEncoder
+from paddle_inade.nn import InstanceAwareConv2d
+
+
+def main() -> None:
+    paddle.seed(0)
+    enc = InstanceAdaptiveEncoder(args.ngf, args.noise_nc)
+    enc.eval()
+    _, inst = common.synthetic_scene(args.batch, args.size, args.size, args.instances)
+    instances = F.one_hot(paddle.to_tensor(inst), args.instances).transpose([0, 3, 1, 2]).astype("float32")
+    image = paddle.rand([args.batch, 3, args.size, args.size]) * 2 - 1
+
+    # The shapes each InstanceAwareConv2d sees, for the conv floor.
+    calls = []
+    convs = [l for l in enc.sublayers() if isinstance(l, InstanceAwareConv2d)]
+    hooks = [l.register_forward_pre_hook(
+        lambda layer, inputs: calls.append((layer, list(inputs[0].shape)))) for l in convs]
+    with paddle.no_grad():
+        enc(image, instances)
+    for h in hooks:
+        h.remove()
+    floor_inputs = [(layer, paddle.randn(shape)) for layer, shape in calls]
+
+    def floor():
+        for layer, x in floor_inputs:
+            F.conv2d(x, layer.weight, layer.bias, stride=layer.stride, padding=layer.padding)
+
+    def run(impl):
+        def fn():
+            for layer in convs:
+                layer.impl = impl
+            return enc(image, instances)
+        return fn
+
+    with paddle.no_grad():
+        ref = [t.numpy() for t in run("unfold")()]
+        fast = [t.numpy() for t in run("fast")()]
+    import numpy as np
+    err = max(float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12)) for a, b in zip(fast, ref))
+    with paddle.no_grad():
+        t = common.time_interleaved({"floor": floor, "fast": run("fast"), "unfold": run("unfold")},
+                                    repeats=args.repeats)
+    print(f"# instance-adaptive encoder forward, eval, batch {args.batch}, {args.size}x{args.size}, "
+          f"ngf {args.ngf}, {args.instances} instances; this machine: {common.machine()}; "
+          f"malloc tuned: {tuned}")
+    print(f"conv floor ({len(floor_inputs)} F.conv2d) {common.fmt_ms(t['floor'])}")
+    print(f"encoder fast                  {common.fmt_ms(t['fast'])}   {t['fast'] / t['floor']:.2f}x floor  (target <= 1.3x)")
+    print(f"encoder unfold (readable)     {common.fmt_ms(t['unfold'])}   {t['unfold'] / t['floor']:.2f}x floor")
+    print(f"max |fast - unfold| / max|unfold| over the four outputs: {err:.2e}")
+    if args.proposed:
+        common.propose_instance_norm()
+        with paddle.no_grad():
+            t_norm = common.time_interleaved({"floor": floor, "fast": run("fast")}, repeats=args.repeats)
+        common.propose_fused_encoder_heads()
+        with paddle.no_grad():
+            proposed = [o.numpy() for o in run("fast")()]
+            t_heads = common.time_interleaved({"floor": floor, "fast": run("fast")}, repeats=args.repeats)
+        err = max(float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12)) for a, b in zip(proposed, ref))
+        print("PROPOSED (monkeypatched, not in the library):")
+        print(f"  + instance_norm with d*d and rsqrt   {common.fmt_ms(t_norm['fast'])}   "
+              f"{t_norm['fast'] / t_norm['floor']:.2f}x floor ({common.fmt_ms(t_norm['floor'])} this round)")
+        print(f"  + the four heads as one conv         {common.fmt_ms(t_heads['fast'])}   "
+              f"{t_heads['fast'] / t_heads['floor']:.2f}x floor ({common.fmt_ms(t_heads['floor'])} this round); "
+              f"max rel. difference to unfold {err:.1e}")
+
+
+if __name__ == "__main__":
+    main()
