@@ -50,8 +50,9 @@ def _world_size() -> int:
 def instance_norm(x: paddle.Tensor) -> paddle.Tensor:
     """[N, C, H, W] -> [N, C, H, W], normalised per sample and channel."""
     mean = x.mean(axis=[2, 3], keepdim=True)
-    var = ((x - mean) ** 2).mean(axis=[2, 3], keepdim=True)
-    return (x - mean) / paddle.sqrt(var + EPS)
+    centred = x - mean
+    var = (centred * centred).mean(axis=[2, 3], keepdim=True)
+    return centred * paddle.rsqrt(var + EPS)
 
 
 class ParamFreeNorm(nn.Layer):
