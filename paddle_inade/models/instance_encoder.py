@@ -12,6 +12,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from ..nn import InstanceAwareConv2d
+from ..nn.fast_instance_conv import fast_instance_conv2d
 from ..nn.param_free_norm import instance_norm
 
 
@@ -86,4 +87,10 @@ class InstanceAdaptiveEncoder(nn.Layer):
         ids = paddle.argmax(input_instances, axis=1, keepdim=True).astype(image.dtype)
         y = self.features(image, ids)
         heads = (self.scale_conv_mu, self.scale_conv_var, self.bias_conv_mu, self.bias_conv_var)
-        return tuple(inst_avg_pooling(head(y, ids), input_instances) for head in heads)
+        if any(head.impl != "fast" for head in heads):
+            return tuple(inst_avg_pooling(head(y, ids), input_instances) for head in heads)
+        # the four heads see the same input and ids: one convolution with their weights stacked
+        weight = paddle.concat([head.weight for head in heads])
+        bias = paddle.concat([head.bias for head in heads])
+        out = fast_instance_conv2d(y, ids, weight, bias, 1, 1)
+        return tuple(paddle.split(inst_avg_pooling(out, input_instances), len(heads), axis=2))
