@@ -1,21 +1,55 @@
-"""INADEPipeline, tools/test.py, export (jit and Paddle Inference), FID and diversity measures."""
+"""INADEPipeline (generate / encode / restyle / from_checkpoint), tools/test.py and tools/demo.py."""
 from __future__ import annotations
 
+import importlib.util
 import os
-import subprocess
-import sys
 
 import numpy as np
 import paddle
 import pytest
+import yaml
 
 from conftest import ROOT
 from paddle_inade import INADEConfig, build_encoder, build_generator
 from paddle_inade.data.toy_scenes import render_scene
-from paddle_inade.pipeline import INADEPipeline
+from paddle_inade.pipeline import INADEPipeline, Layout, to_uint8
 
 CFG = INADEConfig(norm_mode="inade", use_vae=True, label_nc=6, crop_size=32, ngf=2, z_dim=8,
                   noise_nc=4, norm_G="spectralspadebatch3x3", init_variance=1.0)
+
+
+# --------------------------------------------------------------------------- helpers
+def load_tool(name: str):
+    """tools/<name>.py as a module (its ``main(argv)`` runs in this process)."""
+    spec = importlib.util.spec_from_file_location(f"tool_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_experiment(folder, pipe: INADEPipeline, dataroot: str | None = None, encoder: bool = True) -> str:
+    """A training folder as the trainer leaves it: opt.yaml + latest_net_G/E.pdparams."""
+    from paddle_inade.data import DataConfig
+    from paddle_inade.engine.options import TrainOptions, options_to_yaml
+    os.makedirs(folder, exist_ok=True)
+    data = DataConfig.for_dataset("toy", dataroot=dataroot or "", crop_size=32, load_size=32) if dataroot else None
+    with open(os.path.join(folder, "opt.yaml"), "w", encoding="utf-8") as fh:
+        fh.write(options_to_yaml(pipe.cfg, data, TrainOptions()))
+    paddle.save(pipe.netG.state_dict(), os.path.join(folder, "latest_net_G.pdparams"))
+    if encoder:
+        paddle.save(pipe.netE.state_dict(), os.path.join(folder, "latest_net_E.pdparams"))
+    return str(folder)
+
+
+def torch_layout_state(layer) -> dict:
+    """The layer's state as the original's torch.save would hold it (Linear weights [out, in])."""
+    linear = {name for name, sub in layer.named_sublayers() if isinstance(sub, paddle.nn.Linear)}
+    out = {}
+    for key, value in layer.state_dict().items():
+        array = value.numpy()
+        owner, _, leaf = key.rpartition(".")
+        out[key] = array.T.copy() if owner in linear and leaf == "weight" else array
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +63,13 @@ def scene():
     return render_scene(np.random.default_rng(5), 32)[:3]
 
 
+@pytest.fixture(scope="module")
+def toy_root(tmp_path_factory):
+    from paddle_inade.data.toy_scenes import write_toy_dataset
+    return write_toy_dataset(str(tmp_path_factory.mktemp("toy") / "toy"), n_images=2, size=32, n_val=3)
+
+
+# --------------------------------------------------------------------------- generate
 def test_generate_shapes_and_seeds(pipe, scene):
     label, inst, _ = scene
     a = pipe.generate(label, inst, n_samples=3, seed=1)
@@ -38,83 +79,204 @@ def test_generate_shapes_and_seeds(pipe, scene):
     assert not np.array_equal(a[0, 0], a[0, 1])  # samples differ
 
 
+def test_float_output_and_batched_layouts(pipe, scene):
+    label, inst, _ = scene
+    floats = pipe.generate(label[None, None], inst[None, None], n_samples=2, seed=1, output="float")
+    assert floats.shape == (1, 2, 3, 32, 32) and floats.dtype == np.float32
+    assert floats.min() >= -1 and floats.max() <= 1
+    np.testing.assert_array_equal(to_uint8(floats), pipe.generate(label, inst, n_samples=2, seed=1))
+    other = render_scene(np.random.default_rng(6), 32)
+    batch = pipe.generate(np.stack([label, other[0]]), np.stack([inst, other[1]]), n_samples=2, seed=1)
+    assert batch.shape == (2, 2, 32, 32, 3)
+
+
 def test_instance_ids_need_not_be_contiguous(pipe, scene):
     label, inst, _ = scene
     sparse = (inst.astype(np.int64) + 1) * 1000  # e.g. Cityscapes-style ids
     np.testing.assert_array_equal(pipe.generate(label, sparse, seed=3), pipe.generate(label, inst, seed=3))
 
 
-def test_identity_restyle_reproduces_encoder_driven_result(pipe, scene):
-    label, inst, image = scene
-    mapping = {int(k): int(k) for k in np.unique(inst)}
-    restyled = pipe.restyle(label, inst, image, label, inst, mapping, seed=4)
-    encoded = pipe.generate(label, inst, seed=4, image=image)
-    np.testing.assert_array_equal(restyled, encoded)
-
-
+# --------------------------------------------------------------------------- encode / restyle
 def test_encode_returns_per_instance_parameters(pipe, scene):
     label, inst, image = scene
     styles = pipe.encode(image, inst)
     k = len(np.unique(inst))
     assert set(styles) == {"s_mu", "s_logvar", "b_mu", "b_logvar"}
-    assert all(v.shape == (1, k, 4) for v in styles.values())
+    assert all(v.shape == (1, k, 4) and v.dtype == np.float32 for v in styles.values())
 
 
+def test_identity_restyle_reproduces_encoder_driven_result(pipe, scene):
+    label, inst, image = scene
+    mapping = {int(k): int(k) for k in np.unique(inst)}
+    restyled = pipe.restyle(label, inst, image, label, inst, mapping, seed=4, n_samples=2)
+    encoded = pipe.generate(label, inst, seed=4, image=image, n_samples=2)
+    np.testing.assert_array_equal(restyled, encoded)
+
+
+def test_empty_mapping_is_the_prior(pipe, scene):
+    label, inst, image = scene
+    np.testing.assert_array_equal(pipe.restyle(label, inst, image, label, inst, {}, seed=5),
+                                  pipe.generate(label, inst, seed=5))
+
+
+def test_restyle_gives_mapped_instances_the_reference_parameters(pipe, scene):
+    """Target t takes reference s's (mu, std) for scale and bias (kept apart); others N(0, 1)."""
+    label, inst, _ = scene
+    ref_label, ref_inst, ref_image = render_scene(np.random.default_rng(9), 32)[:3]
+    ref_ids = (ref_inst.astype(np.int64) + 1) * 10  # reference ids 10, 20, ...
+    layout, ref = Layout(label, inst, CFG), Layout(ref_label, ref_ids, CFG, "reference")
+    z = [t.numpy() for t in pipe._restyle_z(layout, ref, pipe._z(ref, ref_image), {1: 30})]
+    styles = pipe.encode(ref_image, ref_ids)
+    expected = [styles["s_mu"][0, 2], np.exp(0.5 * styles["s_logvar"][0, 2]),
+                styles["b_mu"][0, 2], np.exp(0.5 * styles["b_logvar"][0, 2])]
+    for part, value in zip(z, expected):
+        np.testing.assert_allclose(part[0, 1], value, rtol=1e-6)
+    assert not np.allclose(z[0][0, 1], z[2][0, 1])  # scale and bias not aliased
+    others = [k for k in range(z[0].shape[1]) if k != 1]
+    for part, prior in zip(z, (0.0, 1.0, 0.0, 1.0)):
+        assert np.all(part[0, others] == prior)
+
+
+def test_batched_restyle_from_one_reference(pipe, scene):
+    label, inst, image = scene
+    two = pipe.restyle(np.stack([label, label]), np.stack([inst, inst]), image, label, inst, {1: 2}, seed=3)
+    assert two.shape == (2, 1, 32, 32, 3)
+    with pytest.raises(ValueError, match=r"reference batch 2 must be 1 or the layout's 1"):
+        pipe.restyle(label, inst, np.stack([image, image]), np.stack([label, label]), np.stack([inst, inst]), {})
+
+
+def test_sketch_models_take_the_sketch(scene):
+    label, inst, _ = scene
+    cfg = CFG.replace(add_sketch=True)
+    paddle.seed(0)
+    sketch_pipe = INADEPipeline(cfg, build_generator(cfg))
+    sketch = (np.random.default_rng(0).random((32, 32)) > 0.8).astype(np.float32)
+    a = sketch_pipe.generate(label, inst, seed=1, sketch=sketch)
+    assert not np.array_equal(a, sketch_pipe.generate(label, inst, seed=1, sketch=1 - sketch))
+    with pytest.raises(ValueError, match="add_sketch is set: pass sketch"):
+        sketch_pipe.generate(label, inst, seed=1)
+
+
+# --------------------------------------------------------------------------- bad input
 def test_bad_inputs(pipe, scene):
     label, inst, image = scene
     with pytest.raises(ValueError, match=r"class 9 found but the model has label_nc 6"):
         pipe.generate(np.full_like(label, 9), inst)
+    with pytest.raises(ValueError, match=r"class -1 found"):
+        pipe.generate(np.full(label.shape, -1), inst)
     with pytest.raises(ValueError, match=r"instance map \(16, 16\) must have the label map's size \(32, 32\)"):
         pipe.generate(label, inst[:16, :16])
+    with pytest.raises(ValueError, match=r"layout is 16x16 \(HxW\) but this model makes 32x32"):
+        pipe.generate(label[:16, :16], inst[:16, :16])
     with pytest.raises(ValueError, match=r"reference: instance id 99 does not exist"):
         pipe.restyle(label, inst, image, label, inst, {0: 99})
     with pytest.raises(ValueError, match=r"layout: instance id 77 does not exist"):
         pipe.restyle(label, inst, image, label, inst, {77: 0})
+    with pytest.raises(ValueError, match=r"instance ids must be integers"):
+        pipe.restyle(label, inst, image, label, inst, {0: "a"})
+    with pytest.raises(ValueError, match=r"reference image .* must match its instance map"):
+        pipe.restyle(label, inst, image[:16], label, inst, {0: 0})
+    with pytest.raises(ValueError, match=r"n_samples must be >= 1"):
+        pipe.generate(label, inst, n_samples=0)
+    with pytest.raises(ValueError, match=r"output must be one of"):
+        pipe.generate(label, inst, output="png")
+    with pytest.raises(ValueError, match=r"must hold integer ids"):
+        pipe.generate(label + 0.5, inst)
+    no_encoder = INADEPipeline(CFG, pipe.netG)
+    with pytest.raises(ValueError, match=r"no encoder"):
+        no_encoder.restyle(label, inst, image, label, inst, {0: 0})
+
+
+# --------------------------------------------------------------------------- loading
+def test_from_training_folder_reads_opt_yaml(tmp_path, pipe, scene):
+    label, inst, image = scene
+    folder = make_experiment(tmp_path / "run", pipe)
+    loaded = INADEPipeline.from_checkpoint(folder, device="cpu")
+    assert loaded.cfg == CFG and loaded.netE is not None
+    np.testing.assert_array_equal(loaded.generate(label, inst, seed=1, image=image),
+                                  pipe.generate(label, inst, seed=1, image=image))
+    os.remove(os.path.join(folder, "opt.yaml"))
+    with pytest.raises(ValueError, match=r"no model options \(.*opt.yaml is missing\)"):
+        INADEPipeline.from_checkpoint(folder, device="cpu")
+    with pytest.raises(FileNotFoundError, match=r"epoch7_net_G.pdparams: no generator"):
+        INADEPipeline.from_checkpoint(folder, config=CFG, which_epoch="epoch7", device="cpu")
 
 
 def test_from_checkpoint_rejects_mismatching_file(tmp_path, pipe):
     paddle.save(pipe.netG.state_dict(), str(tmp_path / "G.pdparams"))
     loaded = INADEPipeline.from_checkpoint(tmp_path / "G.pdparams", config=CFG, device="-1")
     assert loaded.netE is None
-    with pytest.raises(ValueError, match=r"G.pdparams does not match .*shape mismatches"):
-        INADEPipeline.from_checkpoint(tmp_path / "G.pdparams", config=CFG.replace(label_nc=5), device="-1")
+    with pytest.raises(ValueError, match=r"G.pdparams does not match .*shape mismatches \['.*fc"):
+        INADEPipeline.from_checkpoint(tmp_path / "G.pdparams", config=CFG.replace(z_dim=6), device="-1")
+    (tmp_path / "junk.pdparams").write_bytes(b"not a paddle file")
+    with pytest.raises(ValueError, match=r"junk.pdparams: not a Paddle state dict"):
+        INADEPipeline.from_checkpoint(tmp_path / "junk.pdparams", config=CFG, device="-1")
+    with pytest.raises(ValueError, match=r"no model options"):
+        INADEPipeline.from_checkpoint(tmp_path / "G.pdparams", device="-1")
 
 
-def test_jit_export_equals_dynamic_model_and_paddle_inference_runs(tmp_path, pipe, scene):
-    from paddle_inade.export import export_generator
-    label, inst, _ = scene
-    k = len(np.unique(inst))
-    export_generator(pipe.netG, CFG, str(tmp_path / "g"), batch=1, n_instances=k)
-    from paddle_inade.pipeline import Layout
-    semantics, _, instances, _ = Layout(label, inst, CFG).inputs()
-    paddle.seed(0)
-    noise, noise_ins = paddle.randn([1, k, 2, 4]), paddle.randn([1, 8])
-    with paddle.no_grad():
-        dynamic = pipe.netG(semantics, input_instances=instances, noise=noise, noise_ins=noise_ins).numpy()
-    loaded = paddle.jit.load(str(tmp_path / "g"))
-    static = loaded(semantics, instances, noise, noise_ins)
-    static = (static[0] if isinstance(static, (list, tuple)) else static).numpy()
-    assert np.abs(static - dynamic).max() <= 1e-5
-    np.savez(tmp_path / "inputs.npz", input_semantics=semantics.numpy(), input_instances=instances.numpy(),
-             noise=noise.numpy(), noise_ins=noise_ins.numpy(), expected=dynamic)
-    script = (f"import sys, numpy as np; sys.path.insert(0, {str(ROOT)!r})\n"
-              "from paddle_inade.export import create_cpu_predictor, run_predictor\n"
-              f"d = dict(np.load({str(tmp_path / 'inputs.npz')!r}))\n"
-              f"out = run_predictor(create_cpu_predictor({str(tmp_path / 'g')!r}), d)\n"
-              "assert np.abs(out - d['expected']).max() <= 1e-5, np.abs(out - d['expected']).max()\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+def test_original_pth_files_load_through_the_converter(tmp_path, pipe, scene):
+    from torch_format import write_torch_zip
+    label, inst, image = scene
+    write_torch_zip(tmp_path / "latest_net_G.pth", torch_layout_state(pipe.netG))
+    write_torch_zip(tmp_path / "latest_net_E.pth", torch_layout_state(pipe.netE))
+    loaded = INADEPipeline.from_checkpoint(tmp_path / "latest_net_G.pth", config=CFG.to_dict(),
+                                           encoder=tmp_path / "latest_net_E.pth", device="cpu")
+    np.testing.assert_array_equal(loaded.generate(label, inst, seed=2, image=image),
+                                  pipe.generate(label, inst, seed=2, image=image))
+    with pytest.raises(ValueError, match=r"latest_net_G.pth does not fit SPADEGenerator: .*shape mismatches"):
+        INADEPipeline.from_checkpoint(tmp_path / "latest_net_G.pth", config=CFG.replace(z_dim=6), device="cpu")
 
 
-def test_test_tool_writes_grids_and_index(tmp_path, pipe):
-    from paddle_inade.data import DataConfig, create_dataset
-    from paddle_inade.data.toy_scenes import write_toy_dataset
-    from paddle_inade.inference import write_results
-    root = write_toy_dataset(str(tmp_path / "toy"), n_images=4, size=32, n_val=3)
-    dataset = create_dataset(DataConfig.for_dataset("toy", phase="test", dataroot=root, crop_size=32))
-    out = tmp_path / "results"
-    assert write_results(pipe, dataset, str(out), n_samples=2, how_many=2) == 2
-    assert sorted(os.listdir(out / "grids")) == ["00004.png", "00005.png"]
-    assert len(os.listdir(out / "images")) == 2 * 3
-    assert "00004" in (out / "index.html").read_text()
-    assert not [p for p in os.listdir(tmp_path) if ".tmp" in p]
+# --------------------------------------------------------------------------- tools
+def test_test_tool_from_name_alone(tmp_path, pipe, toy_root):
+    make_experiment(tmp_path / "ck" / "tiny", pipe, dataroot=toy_root)
+    test = load_tool("test")
+    argv = ["--name", "tiny", "--checkpoints_dir", str(tmp_path / "ck"), "--results_dir", str(tmp_path / "res"),
+            "--n_samples", "2", "--how_many", "2", "--gpu_ids", "-1"]
+    assert test.main(argv) == 0
+    out = tmp_path / "res" / "tiny" / "test_latest"
+    assert sorted(os.listdir(out / "grids")) == ["00002.png", "00003.png"]
+    assert len(os.listdir(out / "images")) == 2 * 3  # real + 2 samples per layout
+    assert "00002" in (out / "index.html").read_text()
+    import cv2
+    grid = cv2.imread(str(out / "grids" / "00002.png"))
+    assert grid.shape == (32 + 4, 5 * (32 + 2) + 2, 3)  # label | instances | real | 2 samples
+    assert not [p for p in os.listdir(tmp_path / "res" / "tiny") if ".tmp" in p]
+
+
+def test_test_tool_from_a_bare_checkpoint_and_errors_leave_nothing(tmp_path, pipe, toy_root, capsys):
+    paddle.save(pipe.netG.state_dict(), str(tmp_path / "G.pdparams"))
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump({"model": CFG.to_dict()}))
+    test = load_tool("test")
+    common = ["--checkpoint", str(tmp_path / "G.pdparams"), "--dataset_mode", "toy", "--dataroot", toy_root,
+              "--results_dir", str(tmp_path / "res"), "--how_many", "1", "--n_samples", "1", "--gpu_ids", "-1"]
+    assert test.main(common + ["--config", str(tmp_path / "cfg.yaml")]) == 0
+    assert (tmp_path / "res" / "G" / "test_latest" / "index.html").is_file()
+    assert "no encoder file" in capsys.readouterr().err  # use_vae model, no E: prior
+    bad = ["--results_dir", str(tmp_path / "bad")]
+    assert test.main(common + bad + ["--preset", "toy"]) == 2  # toy preset: another size
+    assert "does not match the model built from the options" in capsys.readouterr().err
+    assert test.main(common + bad + ["--config", str(tmp_path / "cfg.yaml"), "--use_vae"]) == 2
+    assert "--use_vae: no encoder" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_demo_tool_writes_a_montage(tmp_path, pipe):
+    import cv2
+    folder = make_experiment(tmp_path / "ck" / "tiny", pipe)
+    files = {}
+    for prefix, seed in (("", 5), ("ref_", 9)):
+        label, inst, image = render_scene(np.random.default_rng(seed), 32)[:3]
+        for key, array in (("label", label), ("instance", inst), ("image", image[..., ::-1])):
+            files[prefix + key] = str(tmp_path / f"{prefix}{key}.png")
+            cv2.imwrite(files[prefix + key], array)
+    demo = load_tool("demo")
+    argv = ["--name", "tiny", "--checkpoints_dir", os.path.dirname(folder), "--gpu_ids", "-1", "--n_samples", "2"]
+    argv += [x for key in ("label", "instance", "ref_image", "ref_label", "ref_instance")
+             for x in (f"--{key}", files[key])]
+    assert demo.main(argv + ["--map", "1:2", "--out", str(tmp_path / "demo.png")]) == 0
+    assert cv2.imread(str(tmp_path / "demo.png")).shape == (36, 6 * 34 + 2, 3)
+    assert demo.main(argv + ["--map", "1:99", "--out", str(tmp_path / "x.png")]) == 2
+    assert demo.main(argv + ["--map", "1-2", "--out", str(tmp_path / "x.png")]) == 2
+    assert not (tmp_path / "x.png").exists()

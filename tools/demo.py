@@ -1,11 +1,11 @@
-"""Restyle instances of a layout from a reference photo; writes a montage PNG.
+r"""Restyle instances of a layout from a reference photo; writes a montage PNG.
 
     python tools/demo.py --name toy_inade --label L.png --instance I.png \
         --ref_image R.png --ref_label RL.png --ref_instance RI.png --map 3:4 --map 5:2 --out demo.png
 
 ``--map T:S`` gives instance T of the layout the style of instance S of the reference (ids as
 in the PNGs); unmapped instances sample from the prior. The montage shows: reference |
-reference instances | layout | result(s).
+reference instances (both scaled to the layout's size) | layout | layout instances | result(s).
 """
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ from paddle_inade.device import set_cpu_threads  # noqa: E402
 set_cpu_threads()
 
 
+def read_map(path: str):
+    """A single-channel PNG of ids -> [H, W] (a colour PNG is an error)."""
+    from paddle_inade.data.datasets import read_image
+    array = read_image(path)
+    if array.ndim != 2:
+        raise ValueError(f"{path}: expected a single-channel map of ids, got shape {array.shape}")
+    return array
+
+
 def main(argv=None) -> int:
     from paddle_inade.cli import add_checkpoint_args
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -29,8 +38,10 @@ def main(argv=None) -> int:
     parser.add_argument("--n_samples", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="demo.png")
+    parser.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
     args = parser.parse_args(argv)
     import cv2
+    import numpy as np
     from paddle_inade.cli import pipeline_from_args
     from paddle_inade.data.datasets import read_image
     from paddle_inade.data.visualize import colorize_label, instance_boundaries, make_grid, save_image
@@ -41,17 +52,19 @@ def main(argv=None) -> int:
             if not (target.strip().isdigit() and source.strip().isdigit()):
                 raise ValueError(f"--map {item!r}: expected TARGET:SOURCE instance ids, e.g. 3:4")
             mapping[int(target)] = int(source)
-        pipe = pipeline_from_args(args)
-        label, inst = read_image(args.label), read_image(args.instance)
-        ref_label, ref_inst = read_image(args.ref_label), read_image(args.ref_instance)
+        pipe = pipeline_from_args(args, device=args.gpu_ids)
+        label, inst, ref_label, ref_inst = (read_map(getattr(args, k)) for k in
+                                            ("label", "instance", "ref_label", "ref_instance"))
         ref_image = read_image(args.ref_image, cv2.IMREAD_COLOR)[..., ::-1]
         out = pipe.restyle(label, inst, ref_image, ref_label, ref_inst, mapping, seed=args.seed,
                            n_samples=args.n_samples)[0]
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    row = [ref_image, instance_boundaries(ref_inst, ref_image), colorize_label(label, pipe.cfg.label_channels),
-           instance_boundaries(inst)] + list(out)
+    h, w = label.shape
+    ref_views = [cv2.resize(np.ascontiguousarray(v), (w, h), interpolation=cv2.INTER_NEAREST)
+                 for v in (ref_image, instance_boundaries(ref_inst, ref_image))]
+    row = ref_views + [colorize_label(label, pipe.cfg.label_channels), instance_boundaries(inst)] + list(out)
     save_image(args.out, make_grid([row]))
     print(f"wrote {args.out}")
     return 0

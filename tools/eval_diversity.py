@@ -27,13 +27,14 @@ def main(argv=None) -> int:
     parser.add_argument("--n_samples", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the numbers here")
+    parser.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
     args = parser.parse_args(argv)
     import numpy as np
     from paddle_inade.data.toy_scenes import render_scene
     from paddle_inade.eval.diversity_report import evaluate
     from paddle_inade.cli import pipeline_from_args
     try:
-        pipe = pipeline_from_args(args)
+        pipe = pipeline_from_args(args, device=args.gpu_ids)
         size = pipe.cfg.image_size[0]
         layouts = [render_scene(np.random.default_rng(10_000 + i), size)[:3] for i in range(args.n_layouts)]
         report = evaluate(pipe, layouts, args.n_samples, args.seed)

@@ -1,14 +1,17 @@
 """FID between two folders of images (Inception-v3 pool features, weights from a file).
 
     python tools/eval_fid.py REAL_DIR FAKE_DIR --inception_weights pt_inception-2015-12-05-6726825d.pth
+    python tools/eval_fid.py REAL_DIR FAKE_DIR --inception_weights W.pth --save_stats real_stats.npz
+    python tools/eval_fid.py real_stats.npz FAKE_DIR --inception_weights W.pth     # reuse the real statistics
+    python tools/eval_fid.py CITY_REAL CITY_FAKE --inception_weights W.pth --resize_size 256   # 256 x 512
 
-pytorch-fid's weights file is read without torch (or convert it once with
-tools/convert_weights.py-style loading: a .pdparams saved by this tool's --save_pdparams).
+Images are read at their own size (RGB, [0, 1]) and resized to 299 x 299 inside the network,
+as the original's fid_score.py (pytorch-fid) does. pytorch-fid's weights file is read
+without torch (a zip-format .pth; a pre-1.6 legacy file must be re-saved once with torch).
 """
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import sys
 
@@ -18,35 +21,36 @@ from paddle_inade.device import set_cpu_threads  # noqa: E402
 set_cpu_threads()
 
 
-def load_folder(folder: str, size: int):
-    import cv2
-    import numpy as np
-    from paddle_inade.data.datasets import IMAGE_EXTS, read_image
-    files = sorted(p for p in glob.glob(os.path.join(folder, "*")) if p.lower().endswith(IMAGE_EXTS))
-    if len(files) < 2:
-        raise ValueError(f"{folder}: needs at least 2 images, found {len(files)}")
-    images = [cv2.resize(read_image(p, cv2.IMREAD_COLOR)[..., ::-1], (size, size), interpolation=cv2.INTER_CUBIC)
-              for p in files]
-    return np.stack(images)
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("real", help="folder of images, or a .npz of statistics (mu, sigma)")
+    parser.add_argument("fake", help="folder of images, or a .npz of statistics")
+    parser.add_argument("--inception_weights", required=True, help="pytorch-fid .pth or a .pdparams")
+    parser.add_argument("--resize_size", type=int, default=None,
+                        help="resize images to S x 2S first (the original's option, for Cityscapes)")
+    parser.add_argument("--batch_size", type=int, default=50)
+    parser.add_argument("--dims", type=int, default=2048, choices=[64, 192, 768, 2048],
+                        help="feature block (pytorch-fid's --dims; FID is reported with 2048)")
+    parser.add_argument("--save_stats", help="also write the first argument's statistics here (.npz)")
+    parser.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
+    return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("real")
-    parser.add_argument("fake")
-    parser.add_argument("--inception_weights", required=True, help="pytorch-fid .pth or a .pdparams")
-    parser.add_argument("--resize_size", type=int, default=299, help="images are resized to this first")
-    parser.add_argument("--batch_size", type=int, default=16)
-    args = parser.parse_args(argv)
-    from paddle_inade.eval.fid import frechet_distance, statistics
-    from paddle_inade.eval.inception import inception_features, load_inception
+    args = parse_args(argv)
+    from paddle_inade.device import select_device
+    from paddle_inade.eval.fid import folder_statistics, frechet_distance, save_statistics
+    from paddle_inade.eval.inception import load_inception
     try:
+        select_device(args.gpu_ids)
         net = load_inception(args.inception_weights)
-        stats = [statistics(inception_features(net, load_folder(f, args.resize_size), args.batch_size))
-                 for f in (args.real, args.fake)]
+        stats = [folder_statistics(net, p, args.batch_size, args.resize_size, args.dims)
+                 for p in (args.real, args.fake)]
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.save_stats:
+        save_statistics(args.save_stats, *stats[0])
     print(f"FID: {frechet_distance(*stats[0], *stats[1]):.4f}")
     return 0
 

@@ -13,9 +13,10 @@ def evaluate(pipe, layouts, n_samples: int = 8, seed: int = 0) -> dict:
 
     Returns the mean object-instance colour spread, the mean same-class correlation
     (object classes) with per-instance noise and, as a control, with one noise shared by
-    all instances (class-level styles, which should correlate near 1), and, with an encoder, the mean restyle error (each layout's first
-    object restyled from the next layout's first object of the same class) next to the
-    error of an unrelated prior sample as a baseline.
+    all instances (class-level styles, which should correlate near 1), and, with an
+    encoder, the mean restyle error (each layout's first object restyled from the next
+    layout's first object of the same class) next to the error of an unrelated prior
+    sample as a baseline.
     """
     spreads, corrs, shared_corrs, errors, baselines = [], [], [], [], []
     for index, (label, inst, image) in enumerate(layouts):

@@ -3,10 +3,15 @@
 State names follow pytorch-fid (``Mixed_5b.branch1x1.conv.weight`` ...), so its weights
 file ``pt_inception-2015-12-05-6726825d.pth`` converts with the torch reader:
 ``tools/eval_fid.py --inception_weights FILE`` (``.pth`` or a converted ``.pdparams``).
-Input: images [N, 3, H, W] in [0, 1]; output: pool features [N, 2048].
+Input: images [N, 3, H, W] in [0, 1]; output: pool features [N, 2048] (or an earlier
+block's, pytorch-fid's ``--dims`` 64 / 192 / 768).
 """
 from __future__ import annotations
 
+import os
+from typing import Optional
+
+import numpy as np
 import paddle
 import paddle.nn.functional as F
 from paddle import nn
@@ -118,8 +123,14 @@ class InceptionE(nn.Layer):
         return paddle.concat([self.branch1x1(x), b3, d, self.branch_pool(pool)], 1)
 
 
+#: Feature sizes of pytorch-fid's blocks (its ``--dims``): the channels after each stage.
+DIMS = (64, 192, 768, 2048)
+_MIXED = ("Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e")
+
+
 class FIDInceptionV3(nn.Layer):
-    """images [N, 3, H, W] in [0, 1] -> [N, 2048] pool3 features."""
+    """images [N, 3, H, W] in [0, 1] -> [N, dims] features (spatial mean of a block's output;
+    dims 2048 is the pool3 layer FID uses)."""
 
     def __init__(self):
         super().__init__()
@@ -136,23 +147,30 @@ class FIDInceptionV3(nn.Layer):
         self.Mixed_7b, self.Mixed_7c = InceptionE(1280, max_pool=False), InceptionE(2048, max_pool=True)
         self.fc = nn.Linear(2048, 1008)  # in pytorch-fid's file; unused for features
 
-    def forward(self, x):
+    def forward(self, x, dims: int = 2048):
+        if dims not in DIMS:
+            raise ValueError(f"dims must be one of {DIMS}, got {dims}")
         x = F.interpolate(x, size=[299, 299], mode="bilinear", align_corners=False) * 2 - 1
-        x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))
-        x = F.max_pool2d(x, 3, stride=2)
-        x = F.max_pool2d(self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(x)), 3, stride=2)
-        for name in ("Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
-                     "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c"):
-            x = getattr(self, name)(x)
+        x = F.max_pool2d(self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x))), 3, stride=2)
+        if dims > 64:
+            x = F.max_pool2d(self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(x)), 3, stride=2)
+        if dims > 192:
+            for name in _MIXED:
+                x = getattr(self, name)(x)
+        if dims > 768:
+            x = self.Mixed_7c(self.Mixed_7b(self.Mixed_7a(x)))
         return F.adaptive_avg_pool2d(x, 1).flatten(1)
 
 
 def load_inception(path: str) -> FIDInceptionV3:
-    """FIDInceptionV3 with weights from ``path`` (pytorch-fid's .pth or a .pdparams)."""
-    import os
+    """FIDInceptionV3 in eval mode with weights from ``path`` (pytorch-fid's .pth or a .pdparams).
+
+    Raises FileNotFoundError for a missing file and ValueError when a key or shape does not fit.
+    """
     net = FIDInceptionV3()
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"--inception_weights {path}: no such file")
+        raise FileNotFoundError(f"{path}: no Inception weights file (pytorch-fid's "
+                                "pt_inception-2015-12-05-6726825d.pth or a converted .pdparams)")
     if path.endswith(".pdparams"):
         from ..engine.checkpoints import load_state_strict
         load_state_strict(net, paddle.load(path), path)
@@ -163,12 +181,18 @@ def load_inception(path: str) -> FIDInceptionV3:
     return net
 
 
-def inception_features(net: FIDInceptionV3, images, batch_size: int = 16):
-    """uint8 [N, H, W, 3] images -> float64 [N, 2048] features."""
-    import numpy as np
+def inception_features(net: FIDInceptionV3, images, batch_size: int = 50,
+                       resize_size: Optional[int] = None, dims: int = 2048) -> np.ndarray:
+    """uint8 [N, H, W, 3] images of one size -> float64 [N, dims] features.
+
+    ``resize_size`` S: resize bilinearly to S x 2S first (the original's ``--resize_size``).
+    """
     feats = []
     with paddle.no_grad():
         for start in range(0, len(images), batch_size):
             chunk = np.asarray(images[start:start + batch_size], np.float32).transpose(0, 3, 1, 2) / 255.0
-            feats.append(net(paddle.to_tensor(chunk)).numpy().astype(np.float64))
+            x = paddle.to_tensor(chunk)
+            if resize_size:
+                x = F.interpolate(x, size=[resize_size, 2 * resize_size], mode="bilinear", align_corners=False)
+            feats.append(net(x, dims).numpy().astype(np.float64))
     return np.concatenate(feats)
