@@ -1,10 +1,16 @@
-"""Write re-indexed instance maps for a dataset (the original's make_instances.py).
+"""Write re-indexed instance maps into a dataset tree (the original's make_instances.py).
 
     python tools/make_instances.py --path datasets/ADEChallengeData2016 --dataset ade20k
+    python tools/make_instances.py --path datasets/cityscapes --dataset cityscapes
+
+ade20k: annotations/<split>/*.png -> instances/<split>/; celeba: <split>/labels -> <split>/instances;
+deepfashion: <split>_mask -> <split>_label and <split>_inst; cityscapes: *_instanceIds.png ->
+*_instanceReIds.png. Each map is written under a temporary name and renamed into place.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -14,15 +20,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def main(argv=None) -> int:
     from paddle_inade.data.make_instances import DATASETS, make_instances
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--path", required=True, help="root of the dataset")
-    parser.add_argument("--dataset", default="ade20k", choices=DATASETS)
+    parser.add_argument("--path", required=True, help="root folder of the dataset")
+    parser.add_argument("--dataset", default="ade20k", choices=DATASETS, help="layout (default: ade20k)")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s")
     try:
-        n = make_instances(args.path, args.dataset, progress=True)
+        make_instances(args.path, args.dataset, progress=True)
     except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {n} files under {args.path}")
     return 0
 
 

@@ -1,8 +1,22 @@
-"""Resize / crop / flip chosen once per sample and applied to label, instance, image, sketch.
+"""Resize, crop and flip drawn once per sample and applied alike to label, instance, photo and sketch.
 
-Behaviour of the original's ``get_params`` / ``get_transform`` for every
-``preprocess_mode``; OpenCV does the work: nearest for label, instance and sketch
-maps, bicubic for photos.
+The original's ``get_params`` / ``get_transform`` (``data/base_dataset.py``) for every
+``preprocess_mode``, in its order: resize (``resize``: load_size x load_size;
+``scale_width``: width load_size; ``scale_shortside``: short side load_size), crop
+(``crop`` modes: crop_size x crop_size at the drawn position), ``none``: sizes rounded
+to multiples of 32, ``fixed``: crop_size x round(crop_size / aspect_ratio), then the
+horizontal flip (when ``is_train`` and not ``no_flip``).
+
+OpenCV does the resizing: maps with ``INTER_NEAREST_EXACT`` (the same pixels as PIL's
+NEAREST, which the original uses; plain ``INTER_NEAREST`` is shifted by half a pixel),
+photos with ``INTER_CUBIC`` when enlarging and ``INTER_AREA`` when shrinking (PIL's
+BICUBIC filters when shrinking; ``INTER_AREA`` is the closer OpenCV equivalent).
+
+As the original (PIL's ``crop``), a crop reaching past the image is padded with zeros
+(label 0, instance 0, black photo), so crop modes always give crop_size x crop_size.
+Departures: ``scale_shortside`` keeps the aspect ratio (the original leaves the short
+side at its old length while scaling the long one, which distorts), and ``none`` never
+rounds a side down to 0.
 """
 from __future__ import annotations
 
@@ -12,67 +26,97 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+POWER_BASE = 32  # 'none' rounds sizes to multiples of this (the original's __make_power_2)
+
 
 @dataclass(frozen=True)
-class Geometry:
-    """Crop position (x, y) in the resized image and the horizontal flip."""
+class TransformParams:
+    """Drawn once per sample: crop corner (x, y) in the resized image and the flip."""
 
     crop_pos: tuple[int, int]
     flip: bool
 
 
-def _resized_size(mode: str, w: int, h: int, load_size: int) -> tuple[int, int]:
-    """(w, h) after the resize step of ``mode``."""
+def resized_size(mode: str, width: int, height: int, load_size: int) -> tuple[int, int]:
+    """(w, h) after the resize step of ``mode`` (before any crop)."""
     if "resize" in mode:
         return load_size, load_size
     if "scale_width" in mode:
-        return (w, h) if w == load_size else (load_size, int(load_size * h / w))
+        return load_size, load_size * height // width
     if "scale_shortside" in mode:
-        # The short side becomes load_size, keeping the aspect ratio. (The original keeps
-        # the short side's old length, which distorts the image; we do what it meant.)
-        short, long_ = min(w, h), max(w, h)
-        if short == load_size:
-            return w, h
-        long_ = int(load_size * long_ / short)
-        return (load_size, long_) if w == short else (long_, load_size)
-    return w, h
+        short, long_ = min(width, height), max(width, height)
+        long_ = load_size * long_ // short
+        return (load_size, long_) if width == short else (long_, load_size)
+    return width, height
 
 
-def draw_geometry(cfg, width: int, height: int) -> Geometry:
-    """Random crop position and flip for an image of ``width x height`` (Python ``random``,
-    as the original; the trainer seeds it per sample)."""
-    new_w, new_h = width, height
-    mode = cfg.preprocess_mode
-    if mode == "resize_and_crop":
-        new_w = new_h = cfg.load_size
-    elif mode == "scale_width_and_crop":
-        new_w, new_h = cfg.load_size, cfg.load_size * height // width
-    elif mode == "scale_shortside_and_crop":
-        new_w, new_h = _resized_size(mode, width, height, cfg.load_size)
+def get_params(cfg, size: tuple[int, int]) -> TransformParams:
+    """Random crop corner and flip for an image of ``size`` = (w, h).
+
+    Uses Python's ``random`` as the original does (``SeededDataset`` seeds it per sample).
+    """
+    new_w, new_h = resized_size(cfg.preprocess_mode, size[0], size[1], cfg.load_size)
     x = random.randint(0, max(0, new_w - cfg.crop_size))
     y = random.randint(0, max(0, new_h - cfg.crop_size))
-    return Geometry((x, y), random.random() > 0.5)
+    return TransformParams((x, y), random.random() > 0.5)
 
 
-def apply_geometry(array: np.ndarray, cfg, geometry: Geometry, nearest: bool) -> np.ndarray:
-    """Transform one [H, W] or [H, W, C] array as the original's pipeline does."""
-    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_CUBIC
+def _photo_resize(array: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Bicubic when enlarging, area when shrinking; one axis at a time when they differ."""
+    oh, ow = array.shape[:2]
+    grow_x, grow_y = w >= ow, h >= oh
+    if grow_x == grow_y:
+        return cv2.resize(array, (w, h), interpolation=cv2.INTER_CUBIC if grow_x else cv2.INTER_AREA)
+    array = cv2.resize(array, (w, oh), interpolation=cv2.INTER_CUBIC if grow_x else cv2.INTER_AREA)
+    return cv2.resize(array, (w, h), interpolation=cv2.INTER_CUBIC if grow_y else cv2.INTER_AREA)
+
+
+def resize(array: np.ndarray, w: int, h: int, nearest: bool) -> np.ndarray:
+    """[H, W(, C)] -> [h, w(, C)]; nearest for maps (any dtype OpenCV resizes), else photo filters."""
+    if array.shape[:2] == (h, w):
+        return array
+    if nearest:
+        return cv2.resize(array, (w, h), interpolation=cv2.INTER_NEAREST_EXACT)
+    return _photo_resize(array, w, h)
+
+
+def crop(array: np.ndarray, pos: tuple[int, int], size: int) -> np.ndarray:
+    """[size, size(, C)] window at ``pos`` = (x, y); the part past the image is zeros."""
+    x, y = pos
+    window = array[y:y + size, x:x + size]
+    if window.shape[:2] == (size, size):
+        return window
+    out = np.zeros((size, size) + array.shape[2:], array.dtype)
+    out[:window.shape[0], :window.shape[1]] = window
+    return out
+
+
+def _round_to_base(n: int) -> int:
+    return max(POWER_BASE, int(round(n / POWER_BASE) * POWER_BASE))
+
+
+def apply_transform(array: np.ndarray, cfg, params: TransformParams, nearest: bool) -> np.ndarray:
+    """Transform one [H, W] or [H, W, C] array as the original's ``get_transform``.
+
+    ``nearest`` for label, instance and sketch maps; False for photos (uint8).
+    """
     mode = cfg.preprocess_mode
     h, w = array.shape[:2]
-
-    def resize(a, size):
-        return a if (a.shape[1], a.shape[0]) == tuple(size) else cv2.resize(a, tuple(size), interpolation=interp)
-
     if any(k in mode for k in ("resize", "scale_width", "scale_shortside")):
-        array = resize(array, _resized_size(mode, w, h, cfg.load_size))
+        # (an image already at load_size keeps its size, as in the original)
+        array = resize(array, *resized_size(mode, w, h, cfg.load_size), nearest)
     if "crop" in mode:
-        x, y = geometry.crop_pos
-        array = array[y:y + cfg.crop_size, x:x + cfg.crop_size]
+        array = crop(array, params.crop_pos, cfg.crop_size)
     if mode == "none":
         h, w = array.shape[:2]
-        array = resize(array, (int(round(w / 32) * 32), int(round(h / 32) * 32)))
+        array = resize(array, _round_to_base(w), _round_to_base(h), nearest)
     if mode == "fixed":
-        array = resize(array, (cfg.crop_size, int(round(cfg.crop_size / cfg.aspect_ratio))))
-    if cfg.is_train and not cfg.no_flip and geometry.flip:
+        array = resize(array, cfg.crop_size, round(cfg.crop_size / cfg.aspect_ratio), nearest)
+    if cfg.is_train and not cfg.no_flip and params.flip:
         array = array[:, ::-1]
     return np.ascontiguousarray(array)
+
+
+def normalize_photo(rgb: np.ndarray) -> np.ndarray:
+    """uint8 [H, W, 3] -> float32 [3, H, W] in [-1, 1] (the original's ToTensor + Normalize(0.5, 0.5))."""
+    return np.ascontiguousarray(rgb.transpose(2, 0, 1), dtype=np.float32) / np.float32(127.5) - np.float32(1.0)
