@@ -21,6 +21,7 @@ import paddle
 from .config import INADEConfig
 from .device import select_device
 from .models import build_encoder, build_generator, preprocess_input
+from .nn import remove_spectral_norm
 
 log = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
@@ -161,6 +162,12 @@ class INADEPipeline:
             encoder: the encoder file to go with a bare generator file (``.pdparams``/``.pth``).
             device: None/'auto' (a GPU if Paddle has CUDA and one is visible, else the CPU),
                 'cpu', 'gpu', 'gpu:N', or the original's gpu_ids ('-1' = CPU, '0', ...).
+
+        The networks are for inference: their spectral norms are folded into plain
+        convolutions once (:func:`~paddle_inade.nn.remove_spectral_norm`; same outputs, no
+        ``weight_orig`` in their state any more). To train on, build and load the networks
+        yourself (``build_generator`` + ``set_state_dict``).
+
         Raises:
             FileNotFoundError: no generator (or given encoder) file.
             ValueError: no options, or a file that does not fit them (naming file and keys).
@@ -178,6 +185,9 @@ class INADEPipeline:
         elif cfg.use_vae:
             log.info("no encoder file: encode/restyle and encoder-driven generation are unavailable")
         log.debug("loaded %s%s", g_file, f" and {e_file}" if e_file else "")
+        for net in (netG, netE):
+            if net is not None:
+                remove_spectral_norm(net)  # inference only: sigma once, not in every forward
         return cls(cfg, netG, netE)
 
     # --------------------------------------------------------------- internals

@@ -46,6 +46,34 @@ def test_spectral_norm_train_does_one_power_iteration_in_torch_order():
     assert not np.allclose(u0, u1)
 
 
+def test_remove_spectral_norm_keeps_outputs_state_and_rng():
+    from paddle_inade import INADEConfig, build_generator, preprocess_input
+    from paddle_inade.nn import remove_spectral_norm
+
+    paddle.seed(4)
+    cfg = INADEConfig.preset("toy", ngf=4, crop_size=32)
+    G = build_generator(cfg)
+    G.eval()
+    n_spectral = sum(isinstance(l, SpectralConv2D) for l in G.sublayers())
+    labels = np.random.RandomState(0).randint(0, cfg.label_nc, (2, 1, 32, 32))
+    data = {"label": paddle.to_tensor(labels), "instance": paddle.to_tensor(labels % 3)}
+    semantics, _, instances, _ = preprocess_input(data, cfg)
+    noise = paddle.randn([2, instances.shape[1], 2, cfg.noise_nc])
+    noise_ins = paddle.randn([2, cfg.z_dim])
+    with paddle.no_grad():
+        before = G(semantics, input_instances=instances, noise=noise, noise_ins=noise_ins).numpy()
+    paddle.seed(5)
+    assert remove_spectral_norm(G) == n_spectral > 0
+    drawn = paddle.randn([4]).numpy()
+    paddle.seed(5)
+    np.testing.assert_array_equal(drawn, paddle.randn([4]).numpy())  # it drew no random numbers
+    assert not any(isinstance(l, SpectralConv2D) for l in G.sublayers())
+    assert not [k for k in G.state_dict() if k.endswith(("weight_orig", "weight_u", "weight_v"))]
+    with paddle.no_grad():
+        after = G(semantics, input_instances=instances, noise=noise, noise_ins=noise_ins).numpy()
+    np.testing.assert_allclose(after, before, rtol=0, atol=1e-6)
+
+
 def test_instance_aware_conv_equals_conv_on_one_instance():
     paddle.seed(2)
     layer = InstanceAwareConv2d(3, 4, 3, stride=2, padding=1)

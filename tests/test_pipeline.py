@@ -12,6 +12,7 @@ import yaml
 from conftest import ROOT
 from paddle_inade import INADEConfig, build_encoder, build_generator
 from paddle_inade.data.toy_scenes import render_scene
+from paddle_inade.nn import SpectralConv2D
 from paddle_inade.pipeline import INADEPipeline, Layout, to_uint8
 
 CFG = INADEConfig(norm_mode="inade", use_vae=True, label_nc=6, crop_size=32, ngf=2, z_dim=8,
@@ -193,6 +194,7 @@ def test_from_training_folder_reads_opt_yaml(tmp_path, pipe, scene):
     folder = make_experiment(tmp_path / "run", pipe)
     loaded = INADEPipeline.from_checkpoint(folder, device="cpu")
     assert loaded.cfg == CFG and loaded.netE is not None
+    assert not any(isinstance(l, SpectralConv2D) for l in loaded.netG.sublayers())  # folded once
     np.testing.assert_array_equal(loaded.generate(label, inst, seed=1, image=image),
                                   pipe.generate(label, inst, seed=1, image=image))
     os.remove(os.path.join(folder, "opt.yaml"))

@@ -83,3 +83,31 @@ def make_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int
         return SpectralConv2D(in_channels, out_channels, kernel_size, stride, padding, bias)
     return nn.Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
                      bias_attr=None if bias else False)
+
+
+def remove_spectral_norm(model: nn.Layer) -> int:
+    """Replace every :class:`SpectralConv2D` in ``model`` by a plain ``nn.Conv2D`` holding its
+    current effective weight ``weight_orig / sigma`` (as ``torch.nn.utils.remove_spectral_norm``).
+
+    For inference: the eval forward no longer recomputes sigma, and the outputs are the same.
+    The state keys change from ``weight_orig/weight_u/weight_v`` to ``weight``, so load
+    checkpoints *before* calling this; training continues only on the unmodified model.
+    Returns the number of layers replaced.
+    """
+    replaced = 0
+    for parent in [model, *model.sublayers()]:
+        for name, child in list(parent.named_children()):
+            if not isinstance(child, SpectralConv2D):
+                continue
+            zeros = paddle.ParamAttr(initializer=nn.initializer.Constant(0.0))  # no RNG draw
+            conv = nn.Conv2D(child.in_channels, child.out_channels, child.weight_orig.shape[-1],
+                             stride=child.stride, padding=child.padding, weight_attr=zeros,
+                             bias_attr=zeros if child.bias is not None else False)
+            with paddle.no_grad():
+                conv.weight.set_value(child.weight.detach())
+                if child.bias is not None:
+                    conv.bias.set_value(child.bias.detach())
+            conv.training = child.training
+            setattr(parent, name, conv)
+            replaced += 1
+    return replaced
