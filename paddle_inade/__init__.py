@@ -5,9 +5,15 @@ distribution of modulation parameters (ILADE), each instance samples from it wit
 one noise shared by every normalisation layer, and an instance-adaptive encoder
 remaps that noise from a reference image.
 """
-from .config import INADEConfig, PRESETS
-from .models import (build_discriminator, build_encoder, build_generator, preprocess_input)
-from .nn import ILADE, SPADE, InstanceAwareConv2d
+import os as _os
+
+# Importing paddle sets OMP_NUM_THREADS=1 when it is unset, so what the user chose is recorded
+# here, before paddle is imported (device.set_cpu_threads needs it).
+USER_THREAD_ENV = {var: _os.environ.get(var) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+from .config import INADEConfig, PRESETS  # noqa: E402
+from .models import (build_discriminator, build_encoder, build_generator, preprocess_input)  # noqa: E402
+from .nn import ILADE, SPADE, InstanceAwareConv2d  # noqa: E402
 
 __version__ = "0.1.0"
 

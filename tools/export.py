@@ -13,9 +13,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddle_inade.device import set_cpu_threads  # noqa: E402
+from paddle_inade.device import setup_cpu_process  # noqa: E402
 
-set_cpu_threads()
+setup_cpu_process()
 
 
 def main(argv=None) -> int:

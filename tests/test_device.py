@@ -1,0 +1,40 @@
+"""Process set-up the tools do first (threads, allocator); each case in a fresh interpreter."""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+SNIPPET = ("from paddle_inade.device import setup_cpu_process, tune_malloc; import os; "
+           "cores = setup_cpu_process(); print(tune_malloc(), cores, os.environ['OMP_NUM_THREADS'])")
+
+
+def _run(**env):
+    drop = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "PADDLE_INADE_MALLOC", "PADDLE_LOCAL_SIZE")
+    full = {k: v for k, v in os.environ.items() if k not in drop}
+    full.update(env)
+    out = subprocess.run([sys.executable, "-c", SNIPPET], cwd=ROOT, env=full, capture_output=True,
+                         text=True, check=True)
+    return out.stdout.split()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_tune_malloc_applies_on_glibc_unless_turned_off():
+    tuned, cores, threads = _run()
+    # all cores, although importing paddle (through paddle_inade) had set OMP_NUM_THREADS=1
+    assert tuned == "True" and threads == cores == str(len(os.sched_getaffinity(0)))
+    assert _run(PADDLE_INADE_MALLOC="default")[0] == "False"
+
+
+def test_user_thread_setting_is_kept():
+    assert _run(OMP_NUM_THREADS="1")[2] == "1"
+
+
+def test_launched_processes_share_the_cores():
+    cores = len(os.sched_getaffinity(0))
+    assert _run(PADDLE_LOCAL_SIZE="2")[2] == str(max(1, cores // 2))
