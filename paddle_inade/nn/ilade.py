@@ -35,7 +35,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from .index_maps import IndexMaps
-from .param_free_norm import EPS, ParamFreeNorm
+from .param_free_norm import ParamFreeNorm
 
 
 def _check_noise(noise: paddle.Tensor, batch: int, n_instances: int, noise_nc: int) -> None:
@@ -58,25 +58,6 @@ def project_maps(table: paddle.Tensor, maps: paddle.Tensor) -> paddle.Tensor:
     flat = maps.reshape([n, l, h * w])
     out = paddle.matmul(table, flat, transpose_x=True)  # [(N,) C, L] @ [N, L, HW]
     return out.reshape([n, -1, h, w])
-
-
-def norm_affine(norm: ParamFreeNorm, x: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
-    """``param_free_norm(x) == (x - mean) * inv_std``: returns (mean, inv_std), each [N or 1, C].
-
-    Same statistics as :class:`ParamFreeNorm` (and, in training, the same running-statistics
-    update, done here instead of in its forward).
-    """
-    if norm.kind == "instance":
-        mean = x.mean(axis=[2, 3], keepdim=True)
-        var = ((x - mean) ** 2).mean(axis=[2, 3])
-        mean = mean.reshape(var.shape)
-    elif not norm.training:
-        mean, var = norm.running_mean.reshape([1, -1]), norm.running_var.reshape([1, -1])
-    else:
-        mean, var, count = norm._batch_moments(x)
-        norm._update_running(mean, var, count)
-        mean, var = mean.reshape([1, -1]), var.reshape([1, -1])
-    return mean, paddle.rsqrt(var + EPS)
 
 
 class ILADE(nn.Layer):
@@ -135,7 +116,7 @@ class ILADE(nn.Layer):
         """
         n, c, h, w = x.shape
         u = maps.num_pairs
-        mean, inv_std = norm_affine(self.param_free_norm, x)  # [N|1, C]
+        mean, inv_std = self.param_free_norm.affine(x)  # [N|1, C]
         noise_fc = self.fc_noise(noise).reshape([-1, 2, c])  # [N*K, 2, C]
         inst = paddle.gather(noise_fc, maps.pair_instance)  # [N*U, 2, C]
         weight = paddle.gather(self.weight, maps.pair_label)  # [N*U, C, 2]

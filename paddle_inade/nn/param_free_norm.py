@@ -83,6 +83,25 @@ class ParamFreeNorm(nn.Layer):
         self._update_running(mean, var, count)
         return (x - mean.reshape([1, -1, 1, 1])) / paddle.sqrt(var.reshape([1, -1, 1, 1]) + EPS)
 
+    def affine(self, x: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+        """``forward(x) == (x - mean) * inv_std``: returns (mean, inv_std), each [N or 1, C].
+
+        For callers that fold the normalisation into a following affine map (ILADE's
+        look-ups). Same statistics as ``forward`` and, in training, the same running
+        statistics update (done here instead).
+        """
+        if self.kind == "instance":
+            mean = x.mean(axis=[2, 3], keepdim=True)
+            var = ((x - mean) ** 2).mean(axis=[2, 3])
+            mean = mean.reshape(var.shape)
+        elif not self.training:
+            mean, var = self.running_mean.reshape([1, -1]), self.running_var.reshape([1, -1])
+        else:
+            mean, var, count = self._batch_moments(x)
+            self._update_running(mean, var, count)
+            mean, var = mean.reshape([1, -1]), var.reshape([1, -1])
+        return mean, paddle.rsqrt(var + EPS)
+
     def _batch_moments(self, x: paddle.Tensor):
         """Mean and biased variance per channel ([C] each) and the element count."""
         n, _, h, w = x.shape
