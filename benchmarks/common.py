@@ -4,7 +4,6 @@ Import this module before paddle: it pins OMP/MKL threads to the core count.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import platform
@@ -26,18 +25,9 @@ import numpy as np
 
 
 def tune_malloc() -> bool:
-    """Keep freed memory in the process (glibc): no mmap/munmap and page faults per big tensor.
-
-    Paddle's CPU allocator hands every tensor to malloc; with glibc's defaults each tensor
-    above the mmap threshold is a fresh mapping whose pages fault in on first touch, which
-    costs as much as the arithmetic of an element-wise op. Returns False if not glibc.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(libc.mallopt(m_mmap_threshold, 1 << 30)) and bool(libc.mallopt(m_trim_threshold, (1 << 31) - 1))
+    """``paddle_inade.device.tune_malloc`` (what the tools do): keep freed memory in the process."""
+    from paddle_inade.device import tune_malloc as tune
+    return tune()
 
 
 def machine() -> str:
@@ -116,67 +106,3 @@ def max_rss_bytes() -> int:
 
 def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
-
-
-# ---------------------------------------------------------------------------------------------
-# Proposed changes outside the files of the performance work, applied by monkeypatching in the
-# benchmarks (``--proposed``) to measure what they would give. Not part of the library.
-
-def propose_spectral_eval_cache() -> None:
-    """SpectralConv2D in eval mode: reuse ``weight_orig / sigma`` while weight_orig, u and v are
-    unchanged, instead of recomputing it (a pass over every weight) in every forward."""
-    import paddle.nn.functional as F
-
-    from paddle_inade.nn import spectral_norm as sn
-
-    original = sn.SpectralConv2D.forward
-
-    def forward(self, x):
-        if self.training:
-            return original(self, x)
-        key = (id(self.weight_orig), self.weight_orig._inplace_version(),
-               self.weight_u._inplace_version(), self.weight_v._inplace_version())
-        cached = getattr(self, "_eval_weight", None)
-        if cached is None or cached[0] != key:
-            cached = (key, sn.spectral_weight(self.weight_orig, self.weight_u, self.weight_v, False))
-            self._eval_weight = cached
-        return F.conv2d(x, cached[1], self.bias, stride=self.stride, padding=self.padding)
-
-    sn.SpectralConv2D.forward = forward
-
-
-def propose_instance_norm() -> None:
-    """``instance_norm`` with ``d * d`` and ``rsqrt`` instead of ``** 2`` and a division
-    (Paddle's pow and broadcast divide are slow on the CPU); same formula otherwise."""
-    import paddle
-
-    from paddle_inade.models import instance_encoder
-    from paddle_inade.nn import param_free_norm
-
-    def instance_norm(x):
-        mean = x.mean(axis=[2, 3], keepdim=True)
-        d = x - mean
-        return d * paddle.rsqrt((d * d).mean(axis=[2, 3], keepdim=True) + param_free_norm.EPS)
-
-    param_free_norm.instance_norm = instance_norm
-    instance_encoder.instance_norm = instance_norm
-
-
-def propose_fused_encoder_heads() -> None:
-    """InstanceAdaptiveEncoder: run its four 3x3 heads (same input, same id map) as one
-    InstanceAwareConv2d with the four weights concatenated, and pool once; state unchanged."""
-    import paddle
-
-    from paddle_inade.models import instance_encoder as ie
-    from paddle_inade.nn.fast_instance_conv import fast_instance_conv2d
-
-    def forward(self, image, input_instances):
-        ids = paddle.argmax(input_instances, axis=1, keepdim=True).astype(image.dtype)
-        y = self.features(image, ids)
-        heads = (self.scale_conv_mu, self.scale_conv_var, self.bias_conv_mu, self.bias_conv_var)
-        weight = paddle.concat([h.weight for h in heads])
-        bias = paddle.concat([h.bias for h in heads])
-        out = fast_instance_conv2d(y, ids, weight, bias, 1, 1)
-        return tuple(paddle.split(ie.inst_avg_pooling(out, input_instances), len(heads), axis=2))
-
-    ie.InstanceAdaptiveEncoder.forward = forward
