@@ -54,7 +54,9 @@ def child(root: str) -> None:
     image = paddle.rand([1, 3, args.size, args.size]) * 2 - 1
     noise, noise_ins = paddle.randn([1, 12, 2, cfg.noise_nc]), paddle.randn([1, cfg.z_dim])
 
-    def record(net, kinds, keep, run):
+    def record(net, kinds, keep, run, always=()):
+        """The calls to ``kinds`` layers seen in ``run()``, plus the (layer, shape) pairs of
+        ``always`` that were not seen (the fast encoder runs its heads without their forward)."""
         calls, hooks = [], []
         for layer in net.sublayers():
             if isinstance(layer, kinds) and keep(layer):
@@ -63,6 +65,7 @@ def child(root: str) -> None:
         run()
         for h in hooks:
             h.remove()
+        calls += [(lay, shape) for lay, shape in always if all(lay is not c[0] for c in calls)]
         out = []
         for lay, shape in calls:
             weight = lay.weight.detach()  # SpectralConv2D.weight: the effective weight
@@ -79,7 +82,9 @@ def child(root: str) -> None:
     run_e = lambda: E(image, instances)
     with paddle.no_grad():
         g_floor = record(G, (SpectralConv2D, paddle.nn.Conv2D), lambda l: kernel(l) == 3, run_g)
-        e_floor = record(E, (InstanceAwareConv2d,), lambda l: True, run_e)
+        heads = [(getattr(E, name), [1, cfg.ngf, args.size, args.size])
+                 for name in ("scale_conv_mu", "scale_conv_var", "bias_conv_mu", "bias_conv_var")]
+        e_floor = record(E, (InstanceAwareConv2d,), lambda l: True, run_e, always=heads)
 
         def floor(calls):
             def fn():

@@ -4,6 +4,7 @@ Import this module before paddle: it pins OMP/MKL threads to the core count.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import platform
@@ -25,9 +26,15 @@ import numpy as np
 
 
 def tune_malloc() -> bool:
-    """``paddle_inade.device.tune_malloc`` (what the tools do): keep freed memory in the process."""
-    from paddle_inade.device import tune_malloc as tune
-    return tune()
+    """Keep freed memory in the process: the same two ``mallopt`` calls as the tools'
+    ``paddle_inade.device.tune_malloc``, repeated here because ``bench_before_after.py`` must not
+    import the working tree's package before it loads an older revision's."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, (1 << 31) - 1))
 
 
 def machine() -> str:
