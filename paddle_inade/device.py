@@ -25,7 +25,8 @@ def set_cpu_threads() -> int:
     share = max(1, cores // max(1, int(os.environ.get("PADDLE_LOCAL_SIZE", "1") or 1)))
     for var, user_value in USER_THREAD_ENV.items():
         os.environ[var] = user_value if user_value is not None else str(share)
-    return int(os.environ["OMP_NUM_THREADS"])
+    first = os.environ["OMP_NUM_THREADS"].split(",")[0]  # OpenMP also allows nested "4,2"
+    return int(first) if first.strip().isdigit() else share
 
 
 def tune_malloc() -> bool:
