@@ -47,11 +47,16 @@ def _world_size() -> int:
     return paddle.distributed.get_world_size()
 
 
-def instance_norm(x: paddle.Tensor) -> paddle.Tensor:
-    """[N, C, H, W] -> [N, C, H, W], normalised per sample and channel."""
+def _instance_moments(x: paddle.Tensor):
+    """(mean, x - mean, biased variance) per sample and channel; mean and variance [N, C, 1, 1]."""
     mean = x.mean(axis=[2, 3], keepdim=True)
     centred = x - mean
-    var = (centred * centred).mean(axis=[2, 3], keepdim=True)
+    return mean, centred, (centred * centred).mean(axis=[2, 3], keepdim=True)
+
+
+def instance_norm(x: paddle.Tensor) -> paddle.Tensor:
+    """[N, C, H, W] -> [N, C, H, W], normalised per sample and channel."""
+    _, centred, var = _instance_moments(x)
     return centred * paddle.rsqrt(var + EPS)
 
 
@@ -75,25 +80,19 @@ class ParamFreeNorm(nn.Layer):
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         if self.kind == "instance":
             return instance_norm(x)
-        if not self.training:
-            mean = self.running_mean.reshape([1, -1, 1, 1])
-            var = self.running_var.reshape([1, -1, 1, 1])
-            return (x - mean) / paddle.sqrt(var + EPS)
-        mean, var, count = self._batch_moments(x)
-        self._update_running(mean, var, count)
-        return (x - mean.reshape([1, -1, 1, 1])) / paddle.sqrt(var.reshape([1, -1, 1, 1]) + EPS)
+        mean, inv_std = self.affine(x)  # [1, C] each
+        return (x - mean.reshape([1, -1, 1, 1])) * inv_std.reshape([1, -1, 1, 1])
 
     def affine(self, x: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
         """``forward(x) == (x - mean) * inv_std``: returns (mean, inv_std), each [N or 1, C].
 
-        For callers that fold the normalisation into a following affine map (ILADE's
-        look-ups). Same statistics as ``forward`` and, in training, the same running
-        statistics update (done here instead).
+        ``forward`` goes through it; callers that fold the normalisation into a following
+        affine map (ILADE's look-ups) call it instead. In training it updates the running
+        statistics.
         """
         if self.kind == "instance":
-            mean = x.mean(axis=[2, 3], keepdim=True)
-            var = ((x - mean) ** 2).mean(axis=[2, 3])
-            mean = mean.reshape(var.shape)
+            mean, _, var = _instance_moments(x)
+            mean, var = mean.squeeze([2, 3]), var.squeeze([2, 3])
         elif not self.training:
             mean, var = self.running_mean.reshape([1, -1]), self.running_var.reshape([1, -1])
         else:
