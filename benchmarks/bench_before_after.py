@@ -30,7 +30,6 @@ args = parser.parse_args()
 
 
 def child(root: str) -> None:
-    tuned = False if args.no_tune_malloc else common.tune_malloc()
     sys.path.insert(0, root)  # before the working tree that common put first
     import paddle
     import paddle.nn.functional as F
@@ -42,7 +41,7 @@ def child(root: str) -> None:
         build_generator,
         preprocess_input,
     )
-    from paddle_inade.nn import InstanceAwareConv2d, SpectralConv2D
+    from paddle_inade.nn import SpectralConv2D
 
     assert paddle_inade.__file__.startswith(root), paddle_inade.__file__
     paddle.seed(0)
@@ -54,18 +53,7 @@ def child(root: str) -> None:
     image = paddle.rand([1, 3, args.size, args.size]) * 2 - 1
     noise, noise_ins = paddle.randn([1, 12, 2, cfg.noise_nc]), paddle.randn([1, cfg.z_dim])
 
-    def record(net, kinds, keep, run, always=()):
-        """The calls to ``kinds`` layers seen in ``run()``, plus the (layer, shape) pairs of
-        ``always`` that were not seen (the fast encoder runs its heads without their forward)."""
-        calls, hooks = [], []
-        for layer in net.sublayers():
-            if isinstance(layer, kinds) and keep(layer):
-                hooks.append(layer.register_forward_pre_hook(
-                    lambda lay, inputs: calls.append((lay, list(inputs[0].shape)))))
-        run()
-        for h in hooks:
-            h.remove()
-        calls += [(lay, shape) for lay, shape in always if all(lay is not c[0] for c in calls)]
+    def floor_inputs(calls):
         out = []
         for lay, shape in calls:
             weight = lay.weight.detach()  # SpectralConv2D.weight: the effective weight
@@ -81,10 +69,9 @@ def child(root: str) -> None:
     run_g = lambda: G(semantics, input_instances=instances, noise=noise, noise_ins=noise_ins)
     run_e = lambda: E(image, instances)
     with paddle.no_grad():
-        g_floor = record(G, (SpectralConv2D, paddle.nn.Conv2D), lambda l: kernel(l) == 3, run_g)
-        heads = [(getattr(E, name), [1, cfg.ngf, args.size, args.size])
-                 for name in ("scale_conv_mu", "scale_conv_var", "bias_conv_mu", "bias_conv_var")]
-        e_floor = record(E, (InstanceAwareConv2d,), lambda l: True, run_e, always=heads)
+        g_convs = [l for l in G.sublayers() if isinstance(l, (SpectralConv2D, paddle.nn.Conv2D)) and kernel(l) == 3]
+        g_floor = floor_inputs(common.record_inputs(g_convs, run_g))
+        e_floor = floor_inputs(common.encoder_conv_inputs(E, run_e, [1, cfg.ngf, args.size, args.size]))
 
         def floor(calls):
             def fn():
@@ -94,20 +81,24 @@ def child(root: str) -> None:
 
         t = common.time_interleaved({"G": run_g, "G_floor": floor(g_floor), "E": run_e,
                                      "E_floor": floor(e_floor)}, repeats=args.repeats)
-    print(json.dumps({**t, "tuned": tuned}))
+    print(json.dumps(t))
 
 
 def main() -> None:
+    from paddle_inade.device import MMAP_THRESHOLD, TRIM_THRESHOLD  # the working tree's, parent only
+
     work_tree = str(common.ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "-C", work_tree, "archive", args.rev], capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
-        flags = ["--repeats", str(args.repeats), "--size", str(args.size)] + (
-            ["--no-tune-malloc"] if args.no_tune_malloc else [])
-        res = {"before": common.json_subprocess(Path(__file__), flags + ["--child", tmp]),
-               "after": common.json_subprocess(Path(__file__), flags + ["--child", work_tree])}
+        flags = ["--repeats", str(args.repeats), "--size", str(args.size)]
+        # the tools' malloc settings, through glibc's variables: the old tree has no tune_malloc
+        env = {} if args.no_tune_malloc else {"MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD),
+                                              "MALLOC_TRIM_THRESHOLD_": str(TRIM_THRESHOLD)}
+        res = {"before": common.json_subprocess(Path(__file__), flags + ["--child", tmp], env),
+               "after": common.json_subprocess(Path(__file__), flags + ["--child", work_tree], env)}
     print(f"# before = {args.rev}, after = working tree; ADE20K preset, {args.size}x{args.size}, batch 1, "
-          f"12 instances, eval; this machine: {common.machine()}; malloc tuned: {res['after']['tuned']}")
+          f"12 instances, eval; this machine: {common.machine()}; malloc tuned: {not args.no_tune_malloc}")
     for net, name in (("G", "generator"), ("E", "encoder")):
         b, a = res["before"], res["after"]
         print(f"{name:9s} before {common.fmt_ms(b[net])} ({b[net] / b[net + '_floor']:.2f}x its floor "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 import common
+from paddle_inade.device import tune_malloc
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--size", type=int, default=256)
@@ -23,13 +24,12 @@ parser.add_argument("--batch", type=int, default=1)
 parser.add_argument("--repeats", type=int, default=5)
 parser.add_argument("--no-tune-malloc", action="store_true", help="keep glibc's default malloc settings")
 args = parser.parse_args()
-tuned = False if args.no_tune_malloc else common.tune_malloc()
+tuned = False if args.no_tune_malloc else tune_malloc()
 
 import paddle
 import paddle.nn.functional as F
 
 from paddle_inade.models import InstanceAdaptiveEncoder
-from paddle_inade.nn import InstanceAwareConv2d
 
 
 def main() -> None:
@@ -40,20 +40,12 @@ def main() -> None:
     instances = F.one_hot(paddle.to_tensor(inst), args.instances).transpose([0, 3, 1, 2]).astype("float32")
     image = paddle.rand([args.batch, 3, args.size, args.size]) * 2 - 1
 
-    # The shapes each InstanceAwareConv2d sees, for the conv floor.
-    calls = []
-    convs = [l for l in enc.sublayers() if isinstance(l, InstanceAwareConv2d)]
-    hooks = [l.register_forward_pre_hook(
-        lambda layer, inputs: calls.append((layer, list(inputs[0].shape)))) for l in convs]
-    with paddle.no_grad():
-        enc(image, instances)
-    for h in hooks:
-        h.remove()
-    # The fast encoder runs its four heads as one stacked convolution, not through the layers'
-    # forward, so the hooks only saw the U-Net's eight; the heads see the last U-Net output.
-    heads = [enc.scale_conv_mu, enc.scale_conv_var, enc.bias_conv_mu, enc.bias_conv_var]
+    # The input shape of each of the twelve convolutions, for the conv floor (heads last).
     head_shape = [args.batch, args.ngf, args.size, args.size]
-    calls += [(head, head_shape) for head in heads if head not in [c[0] for c in calls]]
+    with paddle.no_grad():
+        calls = common.encoder_conv_inputs(enc, lambda: enc(image, instances), head_shape)
+    convs = [layer for layer, _ in calls]
+    heads = [getattr(enc, name) for name in common.ENCODER_HEADS]
     floor_inputs = [(layer, paddle.randn(shape)) for layer, shape in calls]
     stacked = (paddle.randn(head_shape), paddle.concat([h.weight for h in heads]),
                paddle.concat([h.bias for h in heads]))

@@ -28,6 +28,7 @@ import subprocess
 from pathlib import Path
 
 import common
+from paddle_inade.device import tune_malloc
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--size", type=int, default=256)
@@ -38,7 +39,7 @@ parser.add_argument("--repeats", type=int, default=3)
 parser.add_argument("--no-tune-malloc", action="store_true", help="keep glibc's default malloc settings")
 parser.add_argument("--no-torch", action="store_true", help="skip the original PyTorch code")
 args = parser.parse_args()
-tuned = False if args.no_tune_malloc else common.tune_malloc()
+tuned = False if args.no_tune_malloc else tune_malloc()
 
 import numpy as np
 import paddle
@@ -78,22 +79,15 @@ def main() -> None:
     noise = paddle.randn([args.batch, instances.shape[1], 2, cfg.noise_nc])
     noise_ins = paddle.randn([args.batch, cfg.z_dim])
 
-    # Shapes, weights and biases of the 3x3 convolutions, for the floor.
-    calls = []
-
-    def record(layer, inputs):
-        # SpectralConv2D.weight is the effective (normalised) weight
-        padding = layer.padding if isinstance(layer, SpectralConv2D) else layer._padding
-        calls.append((list(inputs[0].shape), layer.weight.detach(), layer.bias, padding))
-
+    # Shapes, (effective) weights and biases of the 3x3 convolutions, for the floor.
     convs = [l for l in G.sublayers() if isinstance(l, (SpectralConv2D, paddle.nn.Conv2D))
              and (l.weight_orig if isinstance(l, SpectralConv2D) else l.weight).shape[-1] == 3]
-    hooks = [l.register_forward_pre_hook(record) for l in convs]
     with paddle.no_grad():
-        G(semantics, input_instances=instances, noise=noise, noise_ins=noise_ins)
-    for h in hooks:
-        h.remove()
-    floor_inputs = [(paddle.randn(shape), w, b, p) for shape, w, b, p in calls]
+        calls = common.record_inputs(convs, lambda: G(semantics, input_instances=instances, noise=noise,
+                                                      noise_ins=noise_ins))
+    floor_inputs = [(paddle.randn(shape), layer.weight.detach(), layer.bias,
+                     layer.padding if isinstance(layer, SpectralConv2D) else layer._padding)
+                    for layer, shape in calls]
     spectral = [l for l in G.sublayers() if isinstance(l, SpectralConv2D)]
 
     def floor():

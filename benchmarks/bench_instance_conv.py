@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 import common
+from paddle_inade.device import tune_malloc
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--batch", type=int, default=2)
@@ -24,7 +25,7 @@ parser.add_argument("--instances", type=int, default=12)
 parser.add_argument("--repeats", type=int, default=7)
 parser.add_argument("--no-tune-malloc", action="store_true", help="keep glibc's default malloc settings")
 args = parser.parse_args()
-tuned = False if args.no_tune_malloc else common.tune_malloc()
+tuned = False if args.no_tune_malloc else tune_malloc()
 
 import numpy as np
 import paddle

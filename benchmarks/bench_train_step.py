@@ -17,6 +17,7 @@ import json
 import sys
 
 import common
+from paddle_inade.device import tune_malloc
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--size", type=int, default=256)
@@ -29,7 +30,7 @@ args = parser.parse_args()
 
 
 def child() -> None:
-    tuned = False if args.no_tune_malloc else common.tune_malloc()
+    tuned = False if args.no_tune_malloc else tune_malloc()
     import time
 
     import paddle

@@ -1,10 +1,9 @@
-"""Shared helpers of the benchmark scripts: thread setup, allocator tuning, timing, scenes.
+"""Shared helpers of the benchmark scripts: thread setup, timing, scenes, recording conv inputs.
 
 Import this module before paddle: it pins OMP/MKL threads to the core count.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import platform
@@ -23,18 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np
-
-
-def tune_malloc() -> bool:
-    """Keep freed memory in the process: the same two ``mallopt`` calls as the tools'
-    ``paddle_inade.device.tune_malloc``, repeated here because ``bench_before_after.py`` must not
-    import the working tree's package before it loads an older revision's."""
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, (1 << 31) - 1))
 
 
 def machine() -> str:
@@ -97,11 +84,12 @@ def synthetic_scene(n: int, h: int, w: int, n_instances: int = 12, n_labels: int
     return labels, inst
 
 
-def json_subprocess(script: Path, args: Sequence[str]) -> dict:
+def json_subprocess(script: Path, args: Sequence[str], env: dict | None = None) -> dict:
     """Run ``script args`` in a fresh interpreter (own memory high-water mark, own allocator
-    state); it prints one JSON line (its last line) back."""
+    state; ``env`` added to this process's environment); it prints one JSON line (its last
+    line) back."""
     out = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
-                         env=dict(os.environ), check=True)
+                         env={**os.environ, **(env or {})}, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -113,3 +101,30 @@ def max_rss_bytes() -> int:
 
 def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
+
+
+def record_inputs(layers: Sequence, run: Callable[[], object]) -> list:
+    """(layer, input shape) of every call to one of ``layers`` during ``run()``, in call order."""
+    calls = []
+    hooks = [layer.register_forward_pre_hook(
+        lambda lay, inputs: calls.append((lay, list(inputs[0].shape)))) for layer in layers]
+    try:
+        run()
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return calls
+
+
+ENCODER_HEADS = ("scale_conv_mu", "scale_conv_var", "bias_conv_mu", "bias_conv_var")
+
+
+def encoder_conv_inputs(enc, run: Callable[[], object], feature_shape: list) -> list:
+    """(layer, input shape) of the instance encoder's twelve convolutions: the U-Net's eight as
+    seen in ``run()``, and the four heads on the [N, ngf, H, W] features ``feature_shape`` (the
+    fast encoder runs them as one stacked convolution, outside their own forward)."""
+    from paddle_inade.nn import InstanceAwareConv2d  # the tree on sys.path (before/after children)
+
+    calls = record_inputs([l for l in enc.sublayers() if isinstance(l, InstanceAwareConv2d)], run)
+    heads = [getattr(enc, name) for name in ENCODER_HEADS]
+    return calls + [(head, feature_shape) for head in heads if all(head is not lay for lay, _ in calls)]

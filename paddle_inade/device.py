@@ -29,6 +29,11 @@ def set_cpu_threads() -> int:
     return int(first) if first.strip().isdigit() else share
 
 
+# glibc malloc settings of tune_malloc (also glibc's MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_
+# environment variables, read when a process starts).
+MMAP_THRESHOLD, TRIM_THRESHOLD = 1 << 30, (1 << 31) - 1
+
+
 def tune_malloc() -> bool:
     """Make glibc's malloc keep large freed blocks in the process; True if it was changed.
 
@@ -48,7 +53,7 @@ def tune_malloc() -> bool:
     except (OSError, AttributeError):
         return False
     m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_mmap_threshold, 1 << 30)) and bool(mallopt(m_trim_threshold, (1 << 31) - 1))
+    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and bool(mallopt(m_trim_threshold, TRIM_THRESHOLD))
 
 
 def setup_cpu_process() -> int:
