@@ -56,11 +56,52 @@ def tune_malloc() -> bool:
     return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and bool(mallopt(m_trim_threshold, TRIM_THRESHOLD))
 
 
+def _cpu_info() -> tuple[str, set[str]]:
+    """(vendor id, flags) of the first CPU in ``/proc/cpuinfo``; ('', set()) where unreadable."""
+    vendor, flags = "", set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "vendor_id" and not vendor:
+                    vendor = value.strip()
+                elif key == "flags" and not flags:
+                    flags = set(value.split())
+                if vendor and flags:
+                    break
+    except OSError:
+        pass
+    return vendor, flags
+
+
+def tune_mkl() -> bool:
+    """Let Paddle's MKL use its AVX2 kernels on AMD CPUs; True if it was changed.
+
+    The MKL that Paddle's CPU wheel ships picks its slow generic code path on CPUs whose vendor
+    is not Intel, unless ``MKL_DEBUG_CPU_TYPE=5`` asks for the AVX2 path. Measured on this AMD
+    EPYC (``benchmarks/README.md``): a [128, 1152] x [1152, 128] product 1.48 -> 0.43 ms, the
+    convolutions of a small training step about 1.5-3x faster. Set only on an AMD CPU with AVX2
+    and FMA, never over a value the user set, and not when ``PADDLE_INADE_MKL=default``. MKL
+    reads the variable at its first call, so this must run before any computation (the tools
+    call it first thing; the library never does).
+    """
+    if os.environ.get("PADDLE_INADE_MKL", "") == "default" or "MKL_DEBUG_CPU_TYPE" in os.environ:
+        return False
+    vendor, flags = _cpu_info()
+    if vendor != "AuthenticAMD" or not {"avx2", "fma"} <= flags:
+        return False
+    os.environ["MKL_DEBUG_CPU_TYPE"] = "5"
+    return True
+
+
 def setup_cpu_process() -> int:
-    """What the tools do first: :func:`set_cpu_threads` and :func:`tune_malloc`; returns the cores."""
+    """What the tools do first: :func:`set_cpu_threads`, :func:`tune_malloc` and
+    :func:`tune_mkl`; returns the cores."""
     tuned = tune_malloc()
+    mkl = tune_mkl()
     cores = set_cpu_threads()
-    log.debug("CPU threads %d, malloc tuned: %s", cores, tuned)
+    log.debug("CPU threads %d, malloc tuned: %s, MKL AVX2 path requested: %s", cores, tuned, mkl)
     return cores
 
 

@@ -14,6 +14,9 @@ FIXTURES = ROOT / "tests" / "fixtures"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
 os.environ.setdefault("MKL_NUM_THREADS", str(os.cpu_count() or 1))
+from paddle_inade.device import tune_mkl  # noqa: E402
+
+tune_mkl()  # before the first MKL call (AVX2 kernels on AMD; see paddle_inade.device)
 
 import paddle  # noqa: E402
 

@@ -36,3 +36,23 @@ def test_user_thread_setting_is_kept():
 def test_launched_processes_share_the_cores():
     cores = len(os.sched_getaffinity(0))
     assert _run(PADDLE_LOCAL_SIZE="2")[2] == str(max(1, cores // 2))
+
+
+MKL_SNIPPET = ("from paddle_inade.device import tune_mkl; import os; "
+               "print(tune_mkl(), os.environ.get('MKL_DEBUG_CPU_TYPE', '-'))")
+
+
+def _run_mkl(**env):
+    full = {k: v for k, v in os.environ.items() if k not in ("MKL_DEBUG_CPU_TYPE", "PADDLE_INADE_MKL")}
+    full.update(env)
+    return subprocess.run([sys.executable, "-c", MKL_SNIPPET], cwd=ROOT, env=full, capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+def test_mkl_avx2_path_requested_exactly_on_amd_with_avx2():
+    from paddle_inade.device import _cpu_info
+    vendor, flags = _cpu_info()
+    amd = vendor == "AuthenticAMD" and {"avx2", "fma"} <= flags
+    assert _run_mkl() == (["True", "5"] if amd else ["False", "-"])
+    assert _run_mkl(PADDLE_INADE_MKL="default") == ["False", "-"]
+    assert _run_mkl(MKL_DEBUG_CPU_TYPE="2") == ["False", "2"]  # the user's value is kept
