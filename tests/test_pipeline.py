@@ -229,7 +229,10 @@ def test_test_tool_from_name_alone(tmp_path, pipe, toy_root):
     assert test.main(argv) == 0
     out = tmp_path / "res" / "tiny" / "test_latest"
     assert sorted(os.listdir(out / "grids")) == ["00002.png", "00003.png"]
-    assert len(os.listdir(out / "images")) == 2 * 3  # real + 2 samples per layout
+    assert sorted(os.listdir(out / "images")) == ["input_label", "real_image", "synthesized_image",
+                                                  "synthesized_image_1"]  # the original's, plus ours
+    for sub in os.listdir(out / "images"):
+        assert sorted(os.listdir(out / "images" / sub)) == ["00002.png", "00003.png"]
     assert "00002" in (out / "index.html").read_text()
     import cv2
     grid = cv2.imread(str(out / "grids" / "00002.png"))
@@ -250,7 +253,7 @@ def test_test_tool_from_a_bare_checkpoint_and_errors_leave_nothing(tmp_path, pip
     assert test.main(common + bad + ["--preset", "toy"]) == 2  # toy preset: another size
     assert "does not fit SPADEGenerator" in capsys.readouterr().err
     assert test.main(common + bad + ["--config", str(tmp_path / "cfg.yaml"), "--use_vae"]) == 2
-    assert "--use_vae: no encoder" in capsys.readouterr().err
+    assert "--use_vae: the model has no encoder file" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
 
 
