@@ -76,10 +76,8 @@ class Pix2PixModel(nn.Layer):
         """D on [fake; real] in one batch -> (pred_fake, pred_real), lists per scale/layer."""
         both = paddle.concat([paddle.concat([semantics, fake], 1),
                               paddle.concat([semantics, real], 1)], 0)
-        half = fake.shape[0]
-        out = self.netD(both)
-        return ([[t[:half] for t in scale] for scale in out],
-                [[t[half:] for t in scale] for scale in out])
+        halves = [[paddle.split(t, 2, axis=0) for t in scale] for scale in self.netD(both)]
+        return ([[f for f, _ in scale] for scale in halves], [[r for _, r in scale] for scale in halves])
 
     def generator_losses(self, semantics, image, instances, sketch=None, noise=None,
                          noise_ins=None):
