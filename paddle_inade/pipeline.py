@@ -160,7 +160,8 @@ class INADEPipeline:
     @classmethod
     def from_checkpoint(cls, path: PathLike, config: Union[INADEConfig, Mapping, PathLike, None] = None,
                         preset: Optional[str] = None, which_epoch: str = "latest",
-                        encoder: Optional[PathLike] = None, device: Optional[str] = None) -> "INADEPipeline":
+                        encoder: Optional[PathLike] = None, device: Optional[str] = None,
+                        ema: bool = True) -> "INADEPipeline":
         """Load a trained or converted model.
 
         Args:
@@ -173,6 +174,9 @@ class INADEPipeline:
             encoder: the encoder file to go with a bare generator file (``.pdparams``/``.pth``).
             device: None/'auto' (a GPU if Paddle has CUDA and one is visible, else the CPU),
                 'cpu', 'gpu', 'gpu:N', or the original's gpu_ids ('-1' = CPU, '0', ...).
+            ema: in a training folder, take the weight averages (``<which_epoch>_net_G_ema`` and
+                ``_net_E_ema``, written when trained with ``--ema_nimg``) when there are any;
+                False takes the trained weights themselves.
 
         The networks are for inference: their spectral norms are folded into plain
         convolutions once (:func:`~paddle_inade.nn.remove_spectral_norm`; same outputs, no
@@ -184,7 +188,7 @@ class INADEPipeline:
             ValueError: no options, or a file that does not fit them (naming file and keys).
         """
         select_device(_device_arg(device))
-        cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder)
+        cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder, ema)
         netG = load_weights(build_generator(cfg, init=False), g_file)
         netE = None
         if e_file is not None:
@@ -375,14 +379,16 @@ def _check_mapping(mapping) -> dict[int, int]:
     return out
 
 
-def _resolve_files(path: str, config, preset, which_epoch: str, encoder):
+def _resolve_files(path: str, config, preset, which_epoch: str, encoder, ema: bool = True):
     """(cfg, generator file, encoder file or None) for :meth:`INADEPipeline.from_checkpoint`."""
     if os.path.isdir(path):
         cfg = _config_from(config, preset, read_saved_options(path))
-        g_file = run_weights(path, which_epoch, "G")
+        averaged = ema and run_weights(path, which_epoch, "G_ema") is not None
+        suffix = "_ema" if averaged else ""
+        g_file = run_weights(path, which_epoch, "G" + suffix)
         if g_file is None:
             raise FileNotFoundError(missing_weights_message(path, which_epoch, "G"))
-        encoder = encoder or run_weights(path, which_epoch, "E")
+        encoder = encoder or run_weights(path, which_epoch, "E" + suffix)
     elif os.path.isfile(path):
         cfg, g_file = _config_from(config, preset, None), path
     elif os.path.splitext(path)[1]:
