@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .config import INADEConfig
-from .io import SavedOptions, check_run_folder, missing_weights_message, read_options_file, read_saved_options, \
-    run_weights
+from .io import (SavedOptions, check_run_folder, missing_weights_message, read_options_file, read_saved_options,
+                 run_weight_files)
 from .original_options import MODEL_DATASET_DEFAULTS, NO_EFFECT, ORIGINAL_ONLY_DEFAULTS, check_original_only
 
 #: INADEConfig fields the original's test parser does not have (discriminator and losses).
@@ -77,6 +77,9 @@ def add_checkpoint_args(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--checkpoints_dir", default="./checkpoints")
     run.add_argument("--which_epoch", default="latest", help="<which_epoch>_net_G.pdparams or .pth")
     run.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
+    run.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
+                     help="use the run's weight averages (<which_epoch>_net_G_ema, from training with "
+                          "--ema_nimg) when it has them")
     own = parser.add_argument_group("a single file instead of a run folder")
     own.add_argument("--checkpoint", help="a generator file (.pdparams or the original's .pth)")
     own.add_argument("--encoder", help="the encoder file to go with it")
@@ -195,10 +198,8 @@ def model_source(args, dataset_mode: Optional[str] = None) -> ModelSource:
     if saved is not None and not dataset_mode:
         dataset_mode = saved.data.get("dataset_mode")
     cfg = model_config(args, saved, dataset_mode)
-    generator = run_weights(folder, args.which_epoch, "G")
-    if generator is None:
-        raise FileNotFoundError(missing_weights_message(folder, args.which_epoch, "G"))
-    encoder = _given_encoder(args) or run_weights(folder, args.which_epoch, "E")
+    generator, encoder = run_weight_files(folder, args.which_epoch, getattr(args, "ema", True))
+    encoder = _given_encoder(args) or encoder
     if use_vae_given and encoder is None:
         raise ValueError(f"--use_vae: {missing_weights_message(folder, args.which_epoch, 'E')}")
     return ModelSource(cfg, generator, encoder, saved, args.name, use_vae_given)

@@ -397,6 +397,17 @@ def run_weights(folder: PathLike, which_epoch: str, net: str) -> Optional[str]:
     return None
 
 
+def run_weight_files(folder: PathLike, which_epoch: str, ema: bool = True) -> tuple[str, Optional[str]]:
+    """(generator file, encoder file or None) of a run folder for ``which_epoch``: with ``ema``,
+    the weight averages (``_net_G_ema``/``_net_E_ema``, written by training with --ema_nimg) when
+    the run has them. FileNotFoundError naming the epochs there when there is no generator."""
+    suffix = "_ema" if ema and run_weights(folder, which_epoch, "G_ema") is not None else ""
+    generator = run_weights(folder, which_epoch, "G" + suffix)
+    if generator is None:
+        raise FileNotFoundError(missing_weights_message(folder, which_epoch, "G"))
+    return generator, run_weights(folder, which_epoch, "E" + suffix)
+
+
 def missing_weights_message(folder: PathLike, which_epoch: str, net: str) -> str:
     """'no <which_epoch>_net_<net>.pdparams or .pth in <folder>', with the epochs it has."""
     suffix = f"_net_{net}"

@@ -21,8 +21,8 @@ import paddle
 from .config import INADEConfig
 from .device import select_device
 from .noise import Seed, draw_noises, generators
-from .io import (SavedOptions, check_run_folder, load_weights, missing_weights_message, read_options_file,
-                 read_saved_options, run_weights)
+from .io import (SavedOptions, check_run_folder, load_weights, read_options_file, read_saved_options,
+                 run_weight_files)
 from .models import build_encoder, build_generator, preprocess_input
 from .nn import remove_spectral_norm
 
@@ -383,12 +383,8 @@ def _resolve_files(path: str, config, preset, which_epoch: str, encoder, ema: bo
     """(cfg, generator file, encoder file or None) for :meth:`INADEPipeline.from_checkpoint`."""
     if os.path.isdir(path):
         cfg = _config_from(config, preset, read_saved_options(path))
-        averaged = ema and run_weights(path, which_epoch, "G_ema") is not None
-        suffix = "_ema" if averaged else ""
-        g_file = run_weights(path, which_epoch, "G" + suffix)
-        if g_file is None:
-            raise FileNotFoundError(missing_weights_message(path, which_epoch, "G"))
-        encoder = encoder or run_weights(path, which_epoch, "E" + suffix)
+        g_file, e_file = run_weight_files(path, which_epoch, ema)
+        encoder = encoder or e_file
     elif os.path.isfile(path):
         cfg, g_file = _config_from(config, preset, None), path
     elif os.path.splitext(path)[1]:
