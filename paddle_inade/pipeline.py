@@ -258,8 +258,10 @@ class INADEPipeline:
         s_mu, s_lv, b_mu, b_lv = self._encode(layout, image, name)
         return [s_mu, paddle.exp(0.5 * s_lv), b_mu, paddle.exp(0.5 * b_lv)]
 
-    def _restyle_z(self, layout: Layout, ref: Layout, z_ref: list, mapping: Mapping[int, int]) -> list:
-        """Prior (mu 0, std 1) for every instance, then mapped ones take the reference's."""
+    def _restyle_z(self, layout: Layout, ref: Layout, z_ref: list, mapping: Mapping[int, int],
+                   sample_style: bool) -> list:
+        """Prior (mu 0, std 1) for every instance, then mapped ones take the reference's mu (and its
+        std with ``sample_style``; else std 0: the posterior mean)."""
         shape = (layout.batch, layout.n_instances, self.cfg.noise_nc)
         z = [np.zeros(shape, np.float32), np.ones(shape, np.float32),
              np.zeros(shape, np.float32), np.ones(shape, np.float32)]
@@ -269,7 +271,7 @@ class INADEPipeline:
             for target, source in mapping.items():
                 t, s = layout.index_of(n, int(target)), ref.index_of(r, int(source))
                 for part in range(4):
-                    z[part][n, t] = ref_np[part][r, s]
+                    z[part][n, t] = ref_np[part][r, s] if sample_style or part in (0, 2) else 0.0
         return [paddle.to_tensor(p) for p in z]
 
     # ------------------------------------------------------------------- public
@@ -309,15 +311,19 @@ class INADEPipeline:
 
     def restyle(self, label, instance, ref_image, ref_label, ref_instance,
                 mapping: Mapping[int, int], seed: Seed = None, n_samples: int = 1,
-                sketch=None, output: str = "uint8") -> np.ndarray:
+                sketch=None, output: str = "uint8", sample_style: bool = False) -> np.ndarray:
         """Give instance ``t`` of the layout the style of instance ``mapping[t]`` of the reference.
 
-        The mapped instances take the reference instance's encoded (mu, std) for both the
-        scale and the bias noise; all others sample from the prior N(0, 1), as the
-        original's DeepFashion demo does for one instance (it aliased the scale and bias
+        The mapped instances take the reference instance's encoded style for both the scale and
+        the bias noise; all others sample from the prior N(0, 1). By default a mapped instance
+        gets the mean of the reference's encoded distribution (its noise is not drawn), so it
+        looks as close to the reference as the model can make it in every sample; with
+        ``sample_style=True`` its noise is drawn from that distribution (mu + std * noise), as the
+        original's DeepFashion demo does for one instance (which aliased the scale and bias
         parameters of that instance; here they are kept apart). ``ref_*`` may be one layout
-        (shared by the batch) or one per layout, of any size. With the identity mapping and
-        the layout's own image as reference, the result equals ``generate(image=...)``.
+        (shared by the batch) or one per layout, of any size. With the identity mapping, the
+        layout's own image as reference and ``sample_style=True``, the result equals
+        ``generate(image=...)``.
 
         Returns: as :meth:`generate` (``n_samples`` per layout).
         Raises: ValueError for an id not in its map, or as :meth:`generate`.
@@ -326,7 +332,8 @@ class INADEPipeline:
         ref = Layout(ref_label, ref_instance, self.cfg, "reference")
         if ref.batch not in (1, layout.batch):
             raise ValueError(f"reference batch {ref.batch} must be 1 or the layout's {layout.batch}")
-        z = self._restyle_z(layout, ref, self._z(ref, ref_image, "reference image"), _check_mapping(mapping))
+        z = self._restyle_z(layout, ref, self._z(ref, ref_image, "reference image"), _check_mapping(mapping),
+                            sample_style)
         return self._generate(layout, n_samples, seed, z=z, sketch=sketch, output=output)
 
     def export_inputs(self, label, instance, n_instances: Optional[int] = None,

@@ -153,9 +153,25 @@ def test_encode_returns_per_instance_parameters(pipe, scene):
 def test_identity_restyle_reproduces_encoder_driven_result(pipe, scene):
     label, inst, image = scene
     mapping = {int(k): int(k) for k in np.unique(inst)}
-    restyled = pipe.restyle(label, inst, image, label, inst, mapping, seed=4, n_samples=2)
+    restyled = pipe.restyle(label, inst, image, label, inst, mapping, seed=4, n_samples=2, sample_style=True)
     encoded = pipe.generate(label, inst, seed=4, image=image, n_samples=2)
     np.testing.assert_array_equal(restyled, encoded)
+
+
+def test_restyle_by_default_takes_the_reference_mean_in_every_sample(pipe, scene):
+    """Without sample_style the mapped instances get mu with std 0: the same in every sample."""
+    label, inst, image = scene
+    ids = np.unique(inst)
+    mapping = {int(k): int(k) for k in ids}
+    layout = Layout(label, inst, CFG)
+    z = [t.numpy() for t in pipe._restyle_z(layout, layout, pipe._z(layout, image), mapping, False)]
+    styles = pipe.encode(image, inst)
+    np.testing.assert_allclose(z[0][0], styles["s_mu"][0], rtol=1e-6)
+    np.testing.assert_allclose(z[2][0], styles["b_mu"][0], rtol=1e-6)
+    assert np.all(z[1] == 0) and np.all(z[3] == 0)
+    # with every instance mapped only the start vector still differs between the samples
+    samples = pipe.restyle(label, inst, image, label, inst, mapping, seed=4, n_samples=2)
+    assert samples.shape == (1, 2, 32, 32, 3)
 
 
 def test_empty_mapping_is_the_prior(pipe, scene):
@@ -170,7 +186,7 @@ def test_restyle_gives_mapped_instances_the_reference_parameters(pipe, scene):
     ref_label, ref_inst, ref_image = render_scene(np.random.default_rng(9), 32)[:3]
     ref_ids = (ref_inst.astype(np.int64) + 1) * 10  # reference ids 10, 20, ...
     layout, ref = Layout(label, inst, CFG), Layout(ref_label, ref_ids, CFG, "reference")
-    z = [t.numpy() for t in pipe._restyle_z(layout, ref, pipe._z(ref, ref_image), {1: 30})]
+    z = [t.numpy() for t in pipe._restyle_z(layout, ref, pipe._z(ref, ref_image), {1: 30}, True)]
     styles = pipe.encode(ref_image, ref_ids)
     expected = [styles["s_mu"][0, 2], np.exp(0.5 * styles["s_logvar"][0, 2]),
                 styles["b_mu"][0, 2], np.exp(0.5 * styles["b_logvar"][0, 2])]
