@@ -271,7 +271,8 @@ def test_read_reference_files(tmp_path, scene):
     assert notes == ["p.png photo 48x40 resized to the model's 32x32",
                      "p.png instance map 48x40 resized to 32x32 (nearest)"]
     got_photo, got_inst, notes = read_reference_files(pp, None, CFG)
-    assert not got_inst.any() and "the whole photo is one instance" in notes[0]
+    assert not got_inst.any() and got_inst.shape == (32, 32)
+    assert notes == ["p.png photo 48x40 resized to the model's 32x32", "p.png: no instance map, the whole photo is one instance"]
     with pytest.raises(ValueError, match=r"i.png is 32x32 but q.png is 48x40"):
         read_reference_files(write_png(tmp_path / "q.png", cv2.resize(photo, (48, 40))),
                              write_png(tmp_path / "i.png", inst.astype(np.uint8)), CFG)

@@ -66,13 +66,13 @@ def fit_reference(photo: np.ndarray, instance: Optional[np.ndarray], cfg: INADEC
     photo = np.asarray(photo)
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"{name}: the photo must be an RGB uint8 [H, W, 3] image, got {photo.shape} {photo.dtype}")
-    if instance is None:
-        notes.append(f"{name}: no instance map, the whole photo is one instance")
-        instance = np.zeros(photo.shape[:2], np.int64)
-    instance = np.asarray(instance)
     if photo.shape[:2] != (height, width):
         notes.append(f"{name} photo {_size_text(photo.shape)} resized to the model's {width}x{height}")
         photo = resize(photo, width, height, nearest=False)
+    if instance is None:
+        notes.append(f"{name}: no instance map, the whole photo is one instance")
+        instance = np.zeros((height, width), np.int64)
+    instance = np.asarray(instance)
     if instance.shape != (height, width):
         notes.append(f"{name} instance map {_size_text(instance.shape)} resized to {width}x{height} (nearest)")
         instance = resize(instance.astype(np.int32), width, height, nearest=True)
