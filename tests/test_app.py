@@ -387,4 +387,4 @@ def test_app_refuses_what_it_cannot_run(tmp_path, capsys):
     assert "missing.pdparams: no generator checkpoint" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         app.parse_args(["--n_samples", "0"])
-    assert "--n_samples must be >= 1" in capsys.readouterr().err
+    assert "--n_samples must be 1..8, got 0" in capsys.readouterr().err

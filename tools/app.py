@@ -19,8 +19,10 @@ The logic lives in ``paddle_inade.interactive``; this file is the wiring.
 """
 
 import argparse
+import atexit
 import functools
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -33,7 +35,8 @@ from paddle_inade.device import setup_cpu_process  # noqa: E402
 setup_cpu_process()
 
 MODES = ("resample the instance", "resample its class (one shared noise)", "style of the reference instance")
-ZOOM, GAP = 4, 8
+ZOOM, GAP = 4, 8    # the pictures are shown enlarged 4x, 8 white pixels apart
+MAX_SAMPLES = 8
 
 
 def parse_args(argv=None):
@@ -50,8 +53,8 @@ def parse_args(argv=None):
     parser.add_argument("--temp_dir", help="where uploads, pictures and exports go (default: a new temporary folder)")
     parser.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
     args = parser.parse_args(argv)
-    if args.n_samples < 1:
-        parser.error(f"--n_samples must be >= 1, got {args.n_samples}")
+    if not 1 <= args.n_samples <= MAX_SAMPLES:
+        parser.error(f"--n_samples must be 1..{MAX_SAMPLES}, got {args.n_samples}")
     return args
 
 
@@ -63,7 +66,7 @@ def ensure_toy_model(checkpoints_dir: str, train_args=()) -> str:
     if not os.path.isfile(os.path.join(folder, "latest_net_G.pdparams")):
         from paddle_inade.engine.run import main as train
         print(f"no model in {folder}: training the toy model first (about 4 minutes on 2 CPU cores)")
-        train(["--checkpoints_dir", checkpoints_dir, "--overwrite", *train_args])
+        train(["--checkpoints_dir", checkpoints_dir, *train_args])
     return folder
 
 
@@ -130,12 +133,6 @@ def _short(exc: Exception, *paths) -> str:
     return text
 
 
-def _file_path(value) -> Optional[str]:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else getattr(value, "name", None) or value.get("path")
-
-
 class Views:
     """Pictures of a state (all uint8 RGB arrays)."""
 
@@ -200,7 +197,7 @@ class Handlers:
     def upload_layout(self, label_file, instance_file, seed, n_samples, class_level, raw, state):
         from paddle_inade.interactive import read_layout_files
         state = state or UserState()
-        label_path, instance_path = _file_path(label_file), _file_path(instance_file)
+        label_path, instance_path = label_file, instance_file  # paths (gr.File type="filepath")
         if label_path is None:
             return self._layout_out(state, raw, "error: choose a label map PNG first")
         try:
@@ -289,7 +286,7 @@ class Handlers:
     def upload_reference(self, photo_file, instance_file, state):
         from paddle_inade.interactive import read_reference_files
         state = state or UserState()
-        photo_path, instance_path = _file_path(photo_file), _file_path(instance_file)
+        photo_path, instance_path = photo_file, instance_file
         if photo_path is None:
             return state, self.views.reference(state), "error: choose a reference photo first"
         try:
@@ -342,15 +339,17 @@ def build_demo(model: Model):
             with gr.Column(scale=1):
                 scene = gr.Dropdown(names, value=names[0] if names else None, label="validation scene",
                                     elem_id="scene")
-                label_file = gr.File(label="or upload: label map PNG (class ids)", elem_id="label_file")
-                instance_file = gr.File(label="instance map PNG (ids)", elem_id="instance_file")
+                label_file = gr.File(label="or upload: label map PNG (class ids)", type="filepath",
+                                     elem_id="label_file")
+                instance_file = gr.File(label="instance map PNG (ids)", type="filepath",
+                                        elem_id="instance_file")
                 use_layout = gr.Button("Use uploaded layout", elem_id="use_layout")
                 layout_view = gr.Image(label="layout (classes, instance boundaries)", interactive=False,
                                        elem_id="layout", format="png")
             with gr.Column(scale=3):
                 with gr.Row():
                     seed = gr.Number(model.seed, label="seed", precision=0, elem_id="seed")
-                    n_samples = gr.Slider(1, 8, value=model.n_samples, step=1, label="samples (K)",
+                    n_samples = gr.Slider(1, MAX_SAMPLES, value=model.n_samples, step=1, label="samples (K)",
                                           elem_id="n_samples")
                     class_level = gr.Checkbox(False, label="class-level noise (one per class)",
                                               elem_id="class_level")
@@ -367,8 +366,10 @@ def build_demo(model: Model):
             with gr.Column(scale=1):
                 ref_scene = gr.Dropdown(names, value=names[1] if len(names) > 1 else None,
                                         label="reference scene", elem_id="ref_scene")
-                ref_photo_file = gr.File(label="or upload: reference photo", elem_id="ref_photo_file")
-                ref_instance_file = gr.File(label="its instance map PNG (optional)", elem_id="ref_instance_file")
+                ref_photo_file = gr.File(label="or upload: reference photo", type="filepath",
+                                         elem_id="ref_photo_file")
+                ref_instance_file = gr.File(label="its instance map PNG (optional)", type="filepath",
+                                            elem_id="ref_instance_file")
                 use_ref = gr.Button("Use uploaded reference", elem_id="use_ref")
             with gr.Column(scale=3):
                 ref_view = gr.Image(label="reference (click an instance)", interactive=False, elem_id="reference",
@@ -417,7 +418,10 @@ def build_demo(model: Model):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    args.temp_dir = os.path.abspath(args.temp_dir or tempfile.mkdtemp(prefix="paddle_inade_app_"))
+    if args.temp_dir is None:  # ours: removed at exit
+        args.temp_dir = tempfile.mkdtemp(prefix="paddle_inade_app_")
+        atexit.register(shutil.rmtree, args.temp_dir, ignore_errors=True)
+    args.temp_dir = os.path.abspath(args.temp_dir)
     os.makedirs(args.temp_dir, exist_ok=True)
     os.environ["GRADIO_TEMP_DIR"] = args.temp_dir  # read when gradio is imported: uploads land here
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
