@@ -47,6 +47,12 @@ class TrainOptions:
     seed: int = 0
     vgg_weights: Optional[str] = None
     n_display_samples: int = 3
+    # aids and measurements (not in the original; the defaults keep its behaviour)
+    ema_nimg: float = 0.0
+    ema_rampup: Optional[float] = None
+    quality_freq: int = 0
+    quality_layouts: int = 8
+    quality_samples: int = 8
 
     def __post_init__(self) -> None:
         for key in ("batchSize", "D_steps_per_G", "display_freq", "print_freq", "save_latest_freq",
@@ -55,6 +61,11 @@ class TrainOptions:
                 raise ValueError(f"--{key} must be >= 1, got {getattr(self, key)}")
         if self.niter < 0 or self.niter_decay < 0 or self.niter + self.niter_decay < 1:
             raise ValueError("--niter + --niter_decay must be >= 1 epochs")
+        if self.ema_nimg < 0 or (self.ema_rampup is not None and self.ema_rampup < 0):
+            raise ValueError(f"--ema_nimg and --ema_rampup must be >= 0, got {self.ema_nimg}, {self.ema_rampup}")
+        if self.quality_freq < 0 or self.quality_layouts < 2 or self.quality_samples < 2:
+            raise ValueError("--quality_freq must be >= 0 (0 = off), --quality_layouts and --quality_samples >= 2; "
+                             f"got {self.quality_freq}, {self.quality_layouts}, {self.quality_samples}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"--max_steps must be >= 1, got {self.max_steps}")
 

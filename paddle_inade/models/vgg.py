@@ -13,6 +13,8 @@ import paddle
 import paddle.nn.functional as F
 from paddle import nn
 
+from ..nn.channel_bias import Conv2D
+
 # conv widths of VGG19, 'M' = max pool (same indices as torchvision's features)
 _CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
 _CUTS = (2, 7, 12, 21, 30)
@@ -27,7 +29,7 @@ def vgg19_features() -> nn.Sequential:
         if v == "M":
             layers.append(nn.MaxPool2D(2, 2))
         else:
-            layers += [nn.Conv2D(channels, v, 3, padding=1), nn.ReLU()]
+            layers += [Conv2D(channels, v, 3, padding=1), nn.ReLU()]
             channels = v
     return nn.Sequential(*layers[:_CUTS[-1]])
 

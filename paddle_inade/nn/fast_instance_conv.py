@@ -41,6 +41,8 @@ import numpy as np
 import paddle
 import paddle.nn.functional as F
 
+from .channel_bias import conv2d
+
 
 def conv_out_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """Output length of a convolution along one axis."""
@@ -274,7 +276,7 @@ def fast_instance_conv2d(x: paddle.Tensor, instances: paddle.Tensor, weight: pad
         return unfold_instance_conv2d(x, instances, weight, bias, stride, padding)
     if geometry is None:
         geometry = cached_instance_conv_geometry(instances, k, stride, padding)
-    out = F.conv2d(x, weight, bias, stride=stride, padding=padding)
+    out = conv2d(x, weight, bias, stride=stride, padding=padding)
     if geometry is None:
         return out
     values = _recompute_windows(x, weight, bias, geometry)  # [N, F, P]
