@@ -126,9 +126,9 @@ def time_browser(run: str, k: int, repeats: int) -> list[float]:
                     raise RuntimeError("tools/app.py did not start")
                 time.sleep(0.5)
         with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(os.path.join(tmp, "profile"), executable_path="/usr/bin/chromium",
-                                                            args=CHROMIUM_ARGS, headless=True,
-                                                            viewport={"width": 1600, "height": 1300})
+            context = pw.chromium.launch_persistent_context(
+                os.path.join(tmp, "profile"), executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                headless=True, viewport={"width": 1600, "height": 1300})
             page = context.new_page()
             page.goto(url)
             page.locator("#layout img").wait_for()
@@ -152,7 +152,8 @@ def time_browser(run: str, k: int, repeats: int) -> list[float]:
 
 
 def summary(times: list[float]) -> str:
-    return f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s ({len(times)} runs)"
+    return (f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s "
+            f"({len(times)} runs)")
 
 
 def main() -> None:

@@ -156,8 +156,8 @@ def untile(strip: np.ndarray, n: int) -> np.ndarray:
 
 def click_at(page, elem: str, x: float, y: float) -> None:
     """Click strip pixel (x, y) of an Image component (object-fit: contain, never enlarged)."""
-    page.wait_for_function("e => { const i = document.querySelector(`#${e} img`); return i && i.complete && i.naturalWidth > 0; }",
-                           arg=elem)  # the picture is loaded
+    page.wait_for_function("e => { const i = document.querySelector(`#${e} img`);"
+                           " return i && i.complete && i.naturalWidth > 0; }", arg=elem)  # the picture is loaded
     img = page.locator(f"#{elem} img").first
     img.scroll_into_view_if_needed()
     box = img.bounding_box()

@@ -238,8 +238,8 @@ def test_read_layout_files(tmp_path, scene):
     got_label, got_inst, notes = read_layout_files(lp, ip, CFG)
     np.testing.assert_array_equal(got_label, label)
     assert len(np.unique(got_inst)) == len(np.unique(inst)) and notes == []
-    big_l = write_png(tmp_path / "bl.png", cv2.resize(label.astype(np.uint8), (64, 64), interpolation=cv2.INTER_NEAREST))
-    big_i = write_png(tmp_path / "bi.png", cv2.resize(inst.astype(np.uint8), (64, 64), interpolation=cv2.INTER_NEAREST))
+    twice = lambda a: cv2.resize(a.astype(np.uint8), (64, 64), interpolation=cv2.INTER_NEAREST)  # noqa: E731
+    big_l, big_i = write_png(tmp_path / "bl.png", twice(label)), write_png(tmp_path / "bi.png", twice(inst))
     got_label, got_inst, notes = read_layout_files(big_l, big_i, CFG)
     np.testing.assert_array_equal(got_label, label)
     assert notes == ["bl.png 64x64 resized to the model's 32x32 (nearest)"]
@@ -272,7 +272,8 @@ def test_read_reference_files(tmp_path, scene):
                      "p.png instance map 48x40 resized to 32x32 (nearest)"]
     got_photo, got_inst, notes = read_reference_files(pp, None, CFG)
     assert not got_inst.any() and got_inst.shape == (32, 32)
-    assert notes == ["p.png photo 48x40 resized to the model's 32x32", "p.png: no instance map, the whole photo is one instance"]
+    assert notes == ["p.png photo 48x40 resized to the model's 32x32",
+                     "p.png: no instance map, the whole photo is one instance"]
     with pytest.raises(ValueError, match=r"i.png is 32x32 but q.png is 48x40"):
         read_reference_files(write_png(tmp_path / "q.png", cv2.resize(photo, (48, 40))),
                              write_png(tmp_path / "i.png", inst.astype(np.uint8)), CFG)
