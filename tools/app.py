@@ -329,7 +329,7 @@ def build_demo(model: Model):
              "noise, one shared noise for its whole class (class-level control, as SPADE-like models do), or the "
              "style of an instance clicked in the reference photo (the encoder). Pixels outside the target keep "
              "their values; tick *show raw output* to see the generator's own output, where the change also "
-             "reaches a few pixels around the instance.")
+             "reaches beyond the instance: strongly a few pixels around it, weakly further away.")
     with gr.Blocks(title="INADE instance-level control") as demo:
         state = gr.State(None)
         gr.Markdown(f"## INADE: instance-level control\nModel: `{model.source}`. {intro}")
