@@ -123,3 +123,17 @@ def test_quality_is_logged_to_visualdl_during_training(tmp_path):
     scalars = set(reader.get_tags().get("scalar", []))
     assert {"quality/colour_distance", "quality/spread_ratio", "quality/restyle_ratio"} <= scalars
     assert [r.id for r in reader.get_data("scalar", "quality/colour_distance")] == [2]
+
+
+def test_pipeline_takes_the_weight_average_of_a_run_unless_asked_not_to(tmp_path):
+    from paddle_inade.pipeline import INADEPipeline
+    trainer = make_trainer(tmp_path, max_steps=2, ema_nimg=4)
+    trainer.train()
+    averaged = trainer.ema.nets["G"].fc.weight.numpy()
+    trained = trainer.model.netG.fc.weight.numpy()
+    assert not np.allclose(averaged, trained)
+    config = INADEConfig(**TINY)
+    np.testing.assert_array_equal(INADEPipeline.from_checkpoint(trainer.dir, config=config, device="cpu")
+                                  .netG.fc.weight.numpy(), averaged)
+    np.testing.assert_array_equal(INADEPipeline.from_checkpoint(trainer.dir, config=config, device="cpu", ema=False)
+                                  .netG.fc.weight.numpy(), trained)

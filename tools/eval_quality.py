@@ -29,10 +29,10 @@ def _data_config(args, pipe):
     from paddle_inade.data import DataConfig
     saved = {}
     if args.name and not args.checkpoint:
-        from paddle_inade.engine.options import load_saved_options
-        path = os.path.join(args.checkpoints_dir, args.name, "opt.yaml")
-        if os.path.isfile(path):
-            saved = dict(load_saved_options(path).get("data", {}))
+        from paddle_inade.io import read_saved_options
+        options = read_saved_options(os.path.join(args.checkpoints_dir, args.name))
+        if options is not None:
+            saved = dict(options.data)
     mode = args.dataset_mode or saved.get("dataset_mode")
     if mode is None:
         raise ValueError("no dataset: pass --dataset_mode (and --dataroot), or --name of a run that saved them")

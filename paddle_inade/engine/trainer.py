@@ -11,16 +11,15 @@ from __future__ import annotations
 import logging
 import math
 import os
-import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 import paddle
 from tqdm import tqdm
 
 from ..config import INADEConfig
 from ..models import preprocess_input
-from .checkpoints import atomic_write_text, load_checkpoint, save_checkpoint
+from ..io import atomic_write_text
+from .checkpoints import load_checkpoint, save_checkpoint
 from .ema import WeightAverage
 from .model import Pix2PixModel
 from .optim import OptimSettings, make_optimizers, set_learning_rates
@@ -43,7 +42,6 @@ class TrainerState:
     epoch: int = 1
     epoch_iter: int = 0
     total_steps: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class Trainer:
@@ -124,15 +122,14 @@ class Trainer:
             return
         state = {"epoch": self.state.epoch, "epoch_iter": self.state.epoch_iter,
                  "total_steps": self.state.total_steps, "lr": self.opt_g.get_lr(),
-                 "paddle_rng": paddle.get_rng_state(), "numpy_rng": np.random.get_state(),
-                 "python_rng": random.getstate()}
+                 "paddle_rng": paddle.get_rng_state()}
         save_checkpoint(self.dir, str(tag), self.nets(), {"G": self.opt_g, "D": self.opt_d}, state)
 
     def write_options(self) -> None:
         if self.rank == 0:
             os.makedirs(self.dir, exist_ok=True)
-            atomic_write_text(options_to_yaml(self.cfg, self.data_cfg, self.opts),
-                              os.path.join(self.dir, "opt.yaml"))
+            atomic_write_text(os.path.join(self.dir, "opt.yaml"),
+                              options_to_yaml(self.cfg, self.data_cfg, self.opts))
 
     # -------------------------------------------------------------------- loop
     @property
