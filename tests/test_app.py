@@ -384,7 +384,7 @@ def test_app_refuses_what_it_cannot_run(tmp_path, capsys):
     app = load_tool("app")
     assert app.main(["--checkpoint", str(tmp_path / "missing.pdparams"), "--preset", "toy",
                      "--temp_dir", str(tmp_path / "t")]) == 2
-    assert "missing.pdparams: no generator checkpoint" in capsys.readouterr().err
+    assert "missing.pdparams: no such generator file" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         app.parse_args(["--n_samples", "0"])
     assert "--n_samples must be 1..8, got 0" in capsys.readouterr().err

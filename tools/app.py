@@ -87,14 +87,15 @@ class Model:
 def load_model(args) -> Model:
     from paddle_inade.cli import checkpoint_source, pipeline_from_args
     from paddle_inade.interactive import Scenes
-    from paddle_inade.interactive.inputs import saved_data_options
+    from paddle_inade.io import read_saved_options
     if not args.name and not args.checkpoint:
         args.name = os.path.basename(ensure_toy_model(args.checkpoints_dir))
     pipe = pipeline_from_args(args, device=args.gpu_ids)
     if not pipe.cfg.is_inade:
         raise ValueError(f"{checkpoint_source(args)}: a {pipe.cfg.norm_mode} model; the app needs norm_mode inade")
     source = checkpoint_source(args)
-    data = {} if args.checkpoint else saved_data_options(source)
+    saved = None if args.checkpoint else read_saved_options(source)
+    data = dict(saved.data) if saved else {}
     if args.dataset_mode:
         data = {"dataset_mode": args.dataset_mode}
     if args.dataroot:

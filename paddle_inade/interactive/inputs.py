@@ -152,12 +152,3 @@ class Scenes:
         photo = np.clip((sample["image"].transpose(1, 2, 0) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
         return sample["label"][0], sample["instance"][0], photo
 
-
-def saved_data_options(folder: str) -> dict:
-    """The ``data:`` options a training run saved in ``folder/opt.yaml`` ({} when absent)."""
-    import yaml
-    path = os.path.join(folder, "opt.yaml")
-    if not os.path.isfile(path):
-        return {}
-    with open(path, encoding="utf-8") as fh:
-        return (yaml.safe_load(fh) or {}).get("data", {}) or {}
