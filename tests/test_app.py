@@ -57,7 +57,7 @@ def run(tmp_path_factory):
     paddle.seed(0)
     paddle.save(build_generator(cfg).state_dict(), str(folder / "latest_net_G.pdparams"))
     paddle.save(build_encoder(cfg).state_dict(), str(folder / "latest_net_E.pdparams"))
-    return {"base": base, "root": root, "folder": folder, "cfg": cfg, "data": {"dataset_mode": "toy", "dataroot": root}}
+    return {"base": base, "root": root, "folder": folder, "cfg": cfg}
 
 
 def free_port() -> int:
@@ -136,8 +136,9 @@ def page(browser, server):
 
 @pytest.fixture(scope="module")
 def scenes(run):
+    from paddle_inade.data import DataConfig
     from paddle_inade.interactive import Scenes
-    return Scenes(run["data"], run["cfg"])
+    return Scenes(DataConfig.for_dataset("toy", "test", dataroot=run["root"]))
 
 
 # --------------------------------------------------------------------------- page helpers
@@ -379,12 +380,17 @@ def test_hosted_entry_point_runs_the_app_with_its_defaults():
     assert module._app.parse_args([]).host is None and module._app.parse_args([]).name is None
 
 
-def test_app_refuses_what_it_cannot_run(tmp_path, capsys):
+def test_app_refuses_what_it_cannot_run(tmp_path, capsys, run):
     from test_pipeline import load_tool
     app = load_tool("app")
     assert app.main(["--checkpoint", str(tmp_path / "missing.pdparams"), "--preset", "toy",
                      "--temp_dir", str(tmp_path / "t")]) == 2
-    assert "missing.pdparams: no such generator file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: --checkpoint") and "missing.pdparams: no such file" in err
+    assert app.main(["--name", "tiyn", "--checkpoints_dir", str(run["folder"].parent), "--gpu_ids", "-1",
+                     "--temp_dir", str(tmp_path / "t")]) == 2
+    err = capsys.readouterr().err
+    assert "error: no run folder" in err and "holds: tiny" in err
     with pytest.raises(SystemExit):
         app.parse_args(["--n_samples", "0"])
     assert "--n_samples must be 1..8, got 0" in capsys.readouterr().err

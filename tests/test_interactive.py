@@ -96,6 +96,10 @@ def test_session_seeds_and_renders_its_noises(pipe, scene):
     assert not np.array_equal(a.images[0], a.images[1])  # samples differ
     np.testing.assert_array_equal(a.raw, pipe.synthesize(np.stack([label] * 3), np.stack([inst] * 3),
                                                          a.noise, a.noise_ins))
+    # the session's noises are the ones generate(seed=) draws for its samples
+    np.testing.assert_allclose(pipe.synthesize(np.stack([label] * 3), np.stack([inst] * 3), a.noise, a.noise_ins,
+                                               output="float"),
+                               pipe.generate(label, inst, n_samples=3, seed=7, output="float")[0], atol=1e-5)
     state = paddle.get_rng_state()[0].current_seed()
     InstanceSession(pipe, label, inst, n_samples=2, seed=1).resample(int(inst[0, 0]))
     assert paddle.get_rng_state()[0].current_seed() == state  # Paddle's global stream untouched
@@ -154,19 +158,28 @@ def test_restyle_takes_the_reference_instance_style(pipe, scene):
     pos = int(np.searchsorted(np.unique(ref_ids), source))
     for key, value in reference.of(source).items():
         np.testing.assert_array_equal(value, encoded[key][0, pos])
-    session = InstanceSession(pipe, label, inst, n_samples=2, seed=3)
     target = int(inst[5, 5])
-    before, noise = session.images.copy(), session.noise.copy()
-    change = session.restyle(target, reference.of(source))
     mask = inst == target
-    np.testing.assert_array_equal(session.images[:, ~mask], before[:, ~mask])
-    np.testing.assert_array_equal(session.noise, noise)  # noises kept, only the style changed
-    k = session._position(target)
-    styles = {key: np.zeros((2, session.n_instances, 4), np.float32) for key in encoded}
-    for key in styles:
-        styles[key][:, k] = encoded[key][0, pos]
-    np.testing.assert_array_equal(change.raw, pipe.synthesize(np.stack([label] * 2), np.stack([inst] * 2),
-                                                              noise, session.noise_ins, styles=styles))
+    for sample_style in (False, True):
+        session = InstanceSession(pipe, label, inst, n_samples=2, seed=3)
+        before, noise = session.images.copy(), session.noise.copy()
+        change = session.restyle(target, reference.of(source), sample_style=sample_style)
+        np.testing.assert_array_equal(session.images[:, ~mask], before[:, ~mask])
+        np.testing.assert_array_equal(session.noise, noise)  # noises kept, only the style changed
+        k = session._position(target)
+        styles = {key: np.zeros((2, session.n_instances, 4), np.float32) for key in encoded}
+        for key in styles:  # the mean (std 0), or the encoded distribution with sample_style
+            styles[key][:, k] = encoded[key][0, pos] if sample_style or key.endswith("mu") else -np.inf
+        np.testing.assert_array_equal(change.raw, pipe.synthesize(np.stack([label] * 2), np.stack([inst] * 2),
+                                                                  noise, session.noise_ins, styles=styles))
+    # the mean: the same whatever the instance's noise
+    mean_style = InstanceSession(pipe, label, inst, n_samples=2, seed=3)
+    mean_style.restyle(target, reference.of(source))
+    other_noise = mean_style.noise.copy()
+    other_noise[:, mean_style._position(target)] += 1.0
+    np.testing.assert_array_equal(mean_style.raw, pipe.synthesize(
+        np.stack([label] * 2), np.stack([inst] * 2), other_noise, mean_style.noise_ins,
+        styles={key: np.broadcast_to(v, (2, *v.shape)) for key, v in mean_style.styles.items()}))
     session.resample(target)  # back to the prior
     assert not session.styles["s_mu"][k].any()
     with pytest.raises(ValueError, match=r"instance 3 is not in the reference"):
@@ -281,11 +294,12 @@ def test_read_reference_files(tmp_path, scene):
         fit_reference(photo.astype(np.float32), inst, CFG)
 
 
-def test_scenes_read_a_datasets_validation_split(tmp_path):
+def test_scenes_read_a_datasets_split(tmp_path):
     from paddle_inade.data.toy_scenes import write_toy_dataset
+    from paddle_inade.data import DataConfig
     from paddle_inade.interactive import Scenes
     root = write_toy_dataset(str(tmp_path / "toy"), n_images=2, size=32, n_val=2)
-    scenes = Scenes({"dataset_mode": "toy", "dataroot": root, "phase": "train"}, CFG)
+    scenes = Scenes(DataConfig.for_dataset("toy", "test", dataroot=root, crop_size=32, load_size=32))
     assert len(scenes) == 2 and scenes.name(0) == "00002.png"
     label, inst, photo = scenes[0]
     np.testing.assert_array_equal(label, cv2.imread(os.path.join(root, "val_label", "00002.png"), -1))

@@ -30,9 +30,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddle_inade.device import setup_cpu_process  # noqa: E402
-
-setup_cpu_process()
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 MODES = ("resample the instance", "resample its class (one shared noise)", "style of the reference instance")
 ZOOM, GAP = 4, 8    # the pictures are shown enlarged 4x, 8 white pixels apart
@@ -40,18 +38,18 @@ MAX_SAMPLES = 8
 
 
 def parse_args(argv=None):
-    from paddle_inade.cli import add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from paddle_inade.cli import HelpFormatter, add_checkpoint_args, add_data_args
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
-    parser.add_argument("--dataset_mode", help="validation scenes from this layout (default: the run's)")
-    parser.add_argument("--dataroot", help="with --dataset_mode (default: the run's)")
+    add_data_args(parser)
+    parser.set_defaults(name=None)  # neither --name nor --checkpoint: the toy model
     parser.add_argument("--n_samples", type=int, default=4, help="samples side by side (K)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--host", help="default: $GRADIO_SERVER_NAME or 127.0.0.1 (this machine only)")
     parser.add_argument("--port", type=int, help="default: $GRADIO_SERVER_PORT or the first free one from 7860")
-    parser.add_argument("--share", action="store_true", help="also open a public Gradio link (off by default)")
-    parser.add_argument("--temp_dir", help="where uploads, pictures and exports go (default: a new temporary folder)")
-    parser.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
+    parser.add_argument("--share", action="store_true", help="also open a public Gradio link")
+    parser.add_argument("--temp_dir", help="where uploads, pictures and exports go (default: a new temporary "
+                                           "folder, removed at exit)")
     args = parser.parse_args(argv)
     if not 1 <= args.n_samples <= MAX_SAMPLES:
         parser.error(f"--n_samples must be 1..{MAX_SAMPLES}, got {args.n_samples}")
@@ -85,32 +83,24 @@ class Model:
 
 
 def load_model(args) -> Model:
-    from paddle_inade.cli import checkpoint_source, pipeline_from_args
+    from paddle_inade.cli import data_values, model_source, pipeline_from_source
+    from paddle_inade.data import DataConfig
     from paddle_inade.interactive import Scenes
-    from paddle_inade.io import read_saved_options
     if not args.name and not args.checkpoint:
         args.name = os.path.basename(ensure_toy_model(args.checkpoints_dir))
-    pipe = pipeline_from_args(args, device=args.gpu_ids)
-    if not pipe.cfg.is_inade:
-        raise ValueError(f"{checkpoint_source(args)}: a {pipe.cfg.norm_mode} model; the app needs norm_mode inade")
-    source = checkpoint_source(args)
-    saved = None if args.checkpoint else read_saved_options(source)
-    data = dict(saved.data) if saved else {}
-    if args.dataset_mode:
-        data = {"dataset_mode": args.dataset_mode}
-    if args.dataroot:
-        data["dataroot"] = args.dataroot
-    scenes, notes = None, []
-    if data.get("dataset_mode"):
-        try:
-            scenes = Scenes(data, pipe.cfg)
-        except (ValueError, FileNotFoundError) as exc:
-            notes.append(f"no validation scenes ({exc}); upload a layout")
-    else:
-        notes.append("no dataset given (--dataset_mode/--dataroot): upload a layout")
+    source = model_source(args)
+    if not source.cfg.is_inade:
+        raise ValueError(f"{source.generator}: a {source.cfg.norm_mode} model; the app needs norm_mode inade")
+    pipe = pipeline_from_source(source, args.gpu_ids)
+    notes = []
+    try:  # the validation scenes of the run's dataset (or of --dataset_mode/--dataroot)
+        scenes = Scenes(DataConfig.from_dict(data_values(args, source), source="data options"))
+    except (ValueError, FileNotFoundError) as exc:
+        scenes = None
+        notes.append(f"no validation scenes ({exc}): upload a layout, or give --dataset_mode and --dataroot")
     if pipe.netE is None:
         notes.append("no encoder: restyling from a reference photo is off")
-    return Model(pipe, scenes, args.temp_dir, args.n_samples, args.seed, source, notes)
+    return Model(pipe, scenes, args.temp_dir, args.n_samples, args.seed, source.generator, notes)
 
 
 # --------------------------------------------------------------------------- per-browser state

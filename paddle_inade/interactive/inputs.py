@@ -117,28 +117,16 @@ def read_reference_files(photo_path: str, instance_path: Optional[str], cfg: INA
 
 # --------------------------------------------------------------------------- dataset scenes
 class Scenes:
-    """Layouts (label, instance, photo) of a dataset's validation/test split, read lazily.
+    """Layouts (label, instance, photo) of a dataset split, read lazily.
 
     Args:
-        data: ``dataset_mode`` and where the data is (``dataroot``, ``label_dir`` ...), e.g.
-            the ``data:`` options a run saved in its opt.yaml; other saved options (the
-            training-time resizing and cropping) are not used: the split is read with the
-            layout's test-time defaults, no flipping, and the model's shared options.
-        cfg: the model's options.
+        data_cfg: the data options (:class:`~paddle_inade.data.DataConfig`), e.g. the validation
+            split as the inference tools read it (``paddle_inade.cli.data_values``).
     """
 
-    SHARED = ("label_nc", "contain_dontcare_label", "crop_size", "aspect_ratio", "add_sketch")
-    WHERE = ("dataroot", "label_dir", "image_dir", "instance_dir", "sketch_dir", "no_instance", "max_instances",
-             "no_pairing_check")
-
-    def __init__(self, data: dict, cfg: INADEConfig):
-        from ..data import DataConfig, create_dataset
-        if not data.get("dataset_mode"):
-            raise ValueError("no dataset_mode: give the dataset's layout (e.g. --dataset_mode toy)")
-        where = {k: data[k] for k in self.WHERE if k in data}
-        shared = {k: getattr(cfg, k) for k in self.SHARED}
-        self.dataset = create_dataset(DataConfig.for_dataset(data["dataset_mode"], "test", no_flip=True,
-                                                             **{**where, **shared}))
+    def __init__(self, data_cfg):
+        from ..data import create_dataset
+        self.dataset = create_dataset(data_cfg)
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -151,4 +139,3 @@ class Scenes:
         sample = self.dataset[index]
         photo = np.clip((sample["image"].transpose(1, 2, 0) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
         return sample["label"][0], sample["instance"][0], photo
-

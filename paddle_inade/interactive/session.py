@@ -29,6 +29,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..noise import draw_noises
 from ..pipeline import STYLE_KEYS, INADEPipeline, Layout
 
 log = logging.getLogger(__name__)
@@ -139,8 +140,8 @@ class InstanceSession:
         self.seed, self.class_level = int(seed), class_level
         self.rng = np.random.default_rng(self.seed)
         nc, k, s = self.pipe.cfg.noise_nc, self.n_instances, self.n_samples
-        self.noise_ins = self.rng.standard_normal((s, self.pipe.cfg.z_dim), dtype=np.float32)
-        self.noise = self.rng.standard_normal((s, k, 2, nc), dtype=np.float32)
+        # sample by sample, as INADEPipeline.generate(seed=seed) draws them
+        self.noise, self.noise_ins = draw_noises([self.rng] * s, [k] * s, k, self.pipe.cfg.z_dim, nc)
         if class_level:
             for cls in np.unique(self.label):
                 members = [self._position(i) for i in self.instances_of_class(int(cls))]
@@ -169,16 +170,20 @@ class InstanceSession:
         mask = np.isin(self.instance, members)
         return self._apply(mask, f"class {class_id} ({len(members)} instance{'s' * (len(members) > 1)})")
 
-    def restyle(self, instance_id: int, style: Mapping[str, np.ndarray], source: str = "reference") -> Change:
+    def restyle(self, instance_id: int, style: Mapping[str, np.ndarray], source: str = "reference",
+                sample_style: bool = False) -> Change:
         """Give one instance a style ``{'s_mu', 's_logvar', 'b_mu', 'b_logvar'}`` (each
-        [noise_nc], e.g. :meth:`ReferenceStyles.of`); its noises are kept, so the samples
-        stay as diverse as the style's variance lets them."""
+        [noise_nc], e.g. :meth:`ReferenceStyles.of`).
+
+        By default the instance takes the style's mean in every sample (its log-variance
+        becomes -inf: std 0), as :meth:`INADEPipeline.restyle` does; ``sample_style=True``
+        keeps its noises and draws around the mean (``mu + std * noise``)."""
         k = self._position(instance_id)
         for key in STYLE_KEYS:
             value = np.asarray(style[key], np.float32)
             if value.shape != (self.pipe.cfg.noise_nc,):
                 raise ValueError(f"style {key} must have shape ({self.pipe.cfg.noise_nc},), got {value.shape}")
-            self.styles[key][k] = value
+            self.styles[key][k] = value if sample_style or key.endswith("_mu") else -np.inf
         return self._apply(self.mask_of(instance_id), f"instance {instance_id} styled like {source}")
 
     # ------------------------------------------------------------------ internals
