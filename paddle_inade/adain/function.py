@@ -27,9 +27,9 @@ def calc_mean_std(feat: paddle.Tensor, eps: float = EPS) -> tuple[paddle.Tensor,
     if flat.shape[2] < 2:
         raise ValueError(f"calc_mean_std needs at least 2 positions per channel for the unbiased "
                          f"variance, got a {feat.shape[2]}x{feat.shape[3]} map")
-    std = paddle.sqrt(paddle.var(flat, axis=2, unbiased=True) + eps).reshape([n, c, 1, 1])
-    mean = flat.mean(axis=2).reshape([n, c, 1, 1])
-    return mean, std
+    mean = flat.mean(axis=2, keepdim=True)
+    var = (flat - mean).square().sum(axis=2) / (flat.shape[2] - 1)  # two-pass, unbiased
+    return mean.reshape([n, c, 1, 1]), paddle.sqrt(var + eps).reshape([n, c, 1, 1])
 
 
 def adaptive_instance_normalization(content_feat: paddle.Tensor, style_feat: paddle.Tensor) -> paddle.Tensor:

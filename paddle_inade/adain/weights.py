@@ -79,3 +79,35 @@ def load_decoder_weights(decoder, source: Union[PathLike, Mapping[str, np.ndarra
     state = read_state(source, option) if isinstance(source, (str, os.PathLike)) else dict(source)
     _check(state, decoder_shapes(), name, "AdaIN decoder (decoder.pth)")
     load_paddle_state(decoder, state, name)
+
+
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def imagenet_vgg_state(n_layers: int) -> dict[str, np.ndarray]:
+    """Paddle's ImageNet VGG-19 (``paddle.vision``; downloaded on first use, ~550 MB) in the
+    normalised VGG's layout, for the first ``n_layers`` modules.
+
+    Not the released ``vgg_normalised.pth`` (Caffe's VGG, rescaled): the first 1x1 convolution
+    applies the ImageNet normalisation of [0, 1] RGB input, the 3x3 convolutions are Paddle's
+    (trained with zero padding; here they run behind reflection padding as in AdaIN). A
+    decoder trained on it belongs to it. RuntimeError when it cannot be had (offline).
+    """
+    try:
+        from paddle.vision.models import vgg19
+        source = {k: np.asarray(v.numpy()) for k, v in vgg19(pretrained=True).state_dict().items()}
+    except Exception as exc:  # download, cache or archive failures come in many types
+        raise RuntimeError(
+            f"no VGG weights: Paddle's ImageNet VGG-19 could not be downloaded ({type(exc).__name__}: "
+            f"{exc}). There are no pretrained VGG weights offline: download vgg_normalised.pth from "
+            f"{RELEASE_URL} and pass --vgg FILE") from exc
+    theirs = sorted((k for k in source if k.startswith("features.") and k.endswith(".weight")),
+                    key=lambda k: int(k.split(".")[1]))
+    ours = [k for k in vgg_normalised_shapes(n_layers) if k.endswith(".weight") and k != "0.weight"]
+    mean, std = np.asarray(IMAGENET_MEAN, np.float32), np.asarray(IMAGENET_STD, np.float32)
+    state = {"0.weight": np.diag(1.0 / std).astype(np.float32)[:, :, None, None],
+             "0.bias": (-mean / std).astype(np.float32)}
+    for our_key, their_key in zip(ours, theirs):
+        state[our_key] = source[their_key]
+        state[our_key.replace(".weight", ".bias")] = source[their_key.replace(".weight", ".bias")]
+    return state
