@@ -132,3 +132,14 @@ def test_preserve_color_needs_colour_variation(pipe, images):
         pipe.transfer(content, flat, preserve_color=True)
     out = pipe.transfer(content, style, preserve_color=True, output="float")
     assert np.isfinite(out).all()
+
+
+def test_fast_pad_and_upsample_are_paddles_own():
+    import paddle.nn.functional as F
+    from paddle_inade.adain.layers import NearestUpsample2x, ReflectionPad1
+    x = paddle.to_tensor(np.random.RandomState(2).randn(2, 3, 5, 4).astype(np.float32))
+    np.testing.assert_array_equal(ReflectionPad1()(x).numpy(), F.pad(x, [1, 1, 1, 1], mode="reflect").numpy())
+    np.testing.assert_array_equal(NearestUpsample2x()(x).numpy(),
+                                  F.interpolate(x, scale_factor=2, mode="nearest").numpy())
+    with pytest.raises(ValueError, match="at least 2x2"):
+        ReflectionPad1()(x[:, :, :1])

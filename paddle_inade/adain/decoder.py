@@ -13,6 +13,8 @@ from collections import OrderedDict
 import numpy as np
 from paddle import nn
 
+from .layers import NearestUpsample2x, ReflectionPad1
+
 #: (in, out) of each 3x3 convolution, 'U' = 2x nearest upsampling. The last conv has no ReLU.
 DECODER_CONVS = ((512, 256), "U", (256, 256), (256, 256), (256, 256), (256, 128), "U",
                  (128, 128), (128, 64), "U", (64, 64), (64, 3))
@@ -44,10 +46,10 @@ def _module(entry: tuple) -> nn.Layer:
     if kind == "conv":
         return nn.Conv2D(entry[1], entry[2], 3)
     if kind == "pad":
-        return nn.Pad2D(1, mode="reflect")
+        return ReflectionPad1()
     if kind == "relu":
         return nn.ReLU()
-    return nn.Upsample(scale_factor=2, mode="nearest")
+    return NearestUpsample2x()
 
 
 class Decoder(nn.Sequential):

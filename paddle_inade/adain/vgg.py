@@ -16,6 +16,8 @@ from collections import OrderedDict
 import paddle
 from paddle import nn
 
+from .layers import ReflectionPad1
+
 #: VGG-19's convolution widths, 'M' = max pool.
 VGG19_WIDTHS = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
                 512, 512, 512, 512, "M", 512, 512, 512, 512)
@@ -55,7 +57,7 @@ def _module(entry: tuple) -> nn.Layer:
     if kind == "conv":
         return nn.Conv2D(entry[1], entry[2], entry[3])
     if kind == "pad":
-        return nn.Pad2D(1, mode="reflect")
+        return ReflectionPad1()
     if kind == "relu":
         return nn.ReLU()
     return nn.MaxPool2D(kernel_size=2, stride=2, padding=0, ceil_mode=True)
