@@ -77,6 +77,19 @@ def write_torch_zip(path, state: dict, archive: str = "archive",
         zf.writestr(f"{archive}/version", "3\n")
 
 
+def torch_layout_state(layer) -> dict:
+    """A Paddle layer's state as the original's ``torch.save`` holds it (Linear weights
+    [out, in]; this package's networks keep torch's names otherwise)."""
+    import paddle
+    linear = {name for name, sub in layer.named_sublayers() if isinstance(sub, paddle.nn.Linear)}
+    out = {}
+    for key, value in layer.state_dict().items():
+        array = value.numpy()
+        owner, _, leaf = key.rpartition(".")
+        out[key] = array.T.copy() if owner in linear and leaf == "weight" else array
+    return out
+
+
 # ------------------------------------------------------------------ legacy (torch < 1.6) layout
 LEGACY_MAGIC, LEGACY_PROTOCOL = 0x1950A86A20F9469CFC6C, 1001
 

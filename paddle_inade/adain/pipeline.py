@@ -24,7 +24,7 @@ import numpy as np
 import paddle
 
 from ..device import select_device
-from ..engine.checkpoints import atomic_paddle_save
+from ..io import atomic_save
 from .color import coral
 from .decoder import Decoder
 from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
@@ -152,8 +152,8 @@ class AdaINPipeline:
         into ``folder`` (created if needed); each file appears only when complete."""
         folder = os.fspath(folder)
         os.makedirs(folder, exist_ok=True)
-        atomic_paddle_save(self.encoder.state_dict(), os.path.join(folder, VGG_FILE))
-        atomic_paddle_save(self.decoder.state_dict(), os.path.join(folder, DECODER_FILE))
+        atomic_save(os.path.join(folder, VGG_FILE), self.encoder.state_dict())
+        atomic_save(os.path.join(folder, DECODER_FILE), self.decoder.state_dict())
 
     # ----------------------------------------------------------------- transfer
     def _features(self, image: np.ndarray) -> paddle.Tensor:

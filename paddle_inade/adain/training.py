@@ -26,8 +26,9 @@ import paddle
 import yaml
 
 from ..data.visualize import make_grid, save_image
-from ..engine.checkpoints import atomic_paddle_save, atomic_write_text, load_checkpoint, save_checkpoint
+from ..engine.checkpoints import load_checkpoint, save_checkpoint
 from ..engine.trainer import TrainingDiverged
+from ..io import atomic_save, atomic_write_text
 from .data import BatchStream, FlatFolderDataset
 from .decoder import Decoder, init_decoder
 from .function import adaptive_instance_normalization
@@ -126,9 +127,8 @@ class AdaINTrainer:
             self.iteration = int(state["iteration"])
         else:
             os.makedirs(cfg.save_dir, exist_ok=True)
-            atomic_paddle_save(self.net.encoder.state_dict(), os.path.join(cfg.save_dir, VGG_NAME))
-            atomic_write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False),
-                              os.path.join(cfg.save_dir, OPTIONS_NAME))
+            atomic_save(os.path.join(cfg.save_dir, VGG_NAME), self.net.encoder.state_dict())
+            atomic_write_text(os.path.join(cfg.save_dir, OPTIONS_NAME), yaml.safe_dump(cfg.to_dict(), sort_keys=False))
 
     def lr_at(self, iteration: int) -> float:
         """The original's ``adjust_learning_rate``."""
@@ -154,7 +154,7 @@ class AdaINTrainer:
         """decoder_iter_<n>.pdparams, the resume state, and the sample grid."""
         n, save_dir = self.iteration, self.cfg.save_dir
         path = os.path.join(save_dir, f"decoder_iter_{n}.pdparams")
-        atomic_paddle_save(self.net.decoder.state_dict(), path)
+        atomic_save(path, self.net.decoder.state_dict())
         save_checkpoint(save_dir, TAG, {"decoder": self.net.decoder}, {"decoder": self.optimizer},
                         {"iteration": n})
         grid = sample_grid(self.net, content, style)

@@ -4,8 +4,8 @@ torch, also in torch's pre-1.6 format) or ``.pdparams``, checked key by key.
 The encoder accepts the whole released VGG (modules 0..52) or just its part up to relu4_1
 (modules 0..30, what :meth:`AdaINPipeline.save_pretrained` writes); the keys of the unused
 modules are checked against the released layout too, then dropped. Any missing,
-unexpected or mis-shaped key is a :class:`~paddle_inade.convert.WeightMismatchError` that
-lists them, and nothing is loaded.
+unexpected or mis-shaped key is a :class:`~paddle_inade.io.WeightMismatchError` that
+lists them, and nothing is loaded (:func:`paddle_inade.io.load_weights` does the loading).
 """
 from __future__ import annotations
 
@@ -13,72 +13,57 @@ import os
 from typing import Mapping, Union
 
 import numpy as np
-import paddle
 
-from ..convert import WeightMismatchError, read_torch_checkpoint
-from ..convert.name_map import load_paddle_state
+from ..io import StateDiff, TorchState, WeightMismatchError, load_state_file, load_weights
 from .decoder import decoder_shapes
 from .vgg import FULL_LAYERS, vgg_normalised_shapes
 
 PathLike = Union[str, os.PathLike]
 RELEASE_URL = "https://github.com/naoto0804/pytorch-AdaIN/releases/tag/v0.0.0"
+VGG_NAME, DECODER_NAME = "normalised VGG (vgg_normalised.pth)", "AdaIN decoder (decoder.pth)"
 
 
-def read_state(path: PathLike, option: str) -> dict[str, np.ndarray]:
-    """A state dict of arrays from ``path``: ``.pdparams`` through ``paddle.load``, anything
-    else (``.pth``, ``.pth.tar``, ``.pt``) through the torch-free reader."""
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such file (from {option}); the released weights are at "
-                                f"{RELEASE_URL} (vgg_normalised.pth, decoder.pth)")
-    if not path.endswith(".pdparams"):
-        return dict(read_torch_checkpoint(path))
-    try:
-        state = paddle.load(path, return_numpy=True)
-    except Exception as exc:  # paddle raises assorted types for foreign files
-        raise ValueError(f"{path}: not a Paddle state dict ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(state, Mapping):
-        raise ValueError(f"{path}: holds a {type(state).__name__}, not a state dict")
-    return {k: np.asarray(v) for k, v in state.items()}
+def read_state(path: PathLike, option: str) -> Mapping[str, np.ndarray]:
+    """The state dict in ``path`` (``paddle_inade.io.load_state_file``: a ``.pdparams``, or a
+    ``.pth`` / ``.pth.tar`` of either torch format, read without torch)."""
+    if not os.path.isfile(os.fspath(path)):
+        raise FileNotFoundError(f"{os.fspath(path)}: no such file (from {option}); the released weights are "
+                                f"at {RELEASE_URL} (vgg_normalised.pth, decoder.pth)")
+    return load_state_file(path)
 
 
-def _check(state: Mapping[str, np.ndarray], expected: Mapping[str, list], source: str, what: str,
-           optional: frozenset = frozenset()) -> None:
+def _source(source, option: str, default_name: str):
+    """(name, state) of a file path or a mapping."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source), read_state(source, option)
+    return default_name, source
+
+
+def _check(state: Mapping[str, np.ndarray], expected: Mapping[str, list], name: str, what: str) -> None:
     """WeightMismatchError listing every missing, unexpected and mis-shaped key."""
-    missing = [k for k in expected if k not in state and k not in optional]
-    unexpected = [k for k in state if k not in expected]
-    shapes = [f"{k} (file {list(np.shape(v))}, network {expected[k]})" for k, v in state.items()
-              if k in expected and list(np.shape(v)) != list(expected[k])]
-    problems = [f"{len(items)} {kind}: {', '.join(items[:12])}{' ...' if len(items) > 12 else ''}"
-                for kind, items in (("missing", missing), ("unexpected", unexpected),
-                                    ("shape mismatches", shapes)) if items]
-    if problems:
-        raise WeightMismatchError(f"{source} does not fit the {what}: " + "; ".join(problems)
-                                  + f". Expected {what} weights ({RELEASE_URL}).")
+    diff = StateDiff.of(dict(expected), {k: np.asarray(v) for k, v in state.items()})
+    if diff:
+        raise WeightMismatchError(diff.message(name, f"the {what}") + f". Expected {what} weights ({RELEASE_URL}).")
 
 
 def load_encoder_weights(encoder, source: Union[PathLike, Mapping[str, np.ndarray]],
                          option: str = "--vgg") -> None:
     """Load the released normalised VGG (whole, or up to relu4_1) into ``encoder``."""
-    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "VGG state dict"
-    state = read_state(source, option) if isinstance(source, (str, os.PathLike)) else dict(source)
+    name, state = _source(source, option, "VGG state dict")
     own = vgg_normalised_shapes(encoder.n_layers)
     full = vgg_normalised_shapes(FULL_LAYERS)
-    beyond = frozenset(k for k in full if k not in own)
-    if any(k in state for k in beyond):  # the whole released network: all its keys, then drop
-        _check(state, full, name, "normalised VGG (vgg_normalised.pth)")
-    else:
-        _check(state, own, name, "normalised VGG (vgg_normalised.pth)")
-    load_paddle_state(encoder, {k: v for k, v in state.items() if k in own}, name)
+    whole = any(k in state and k not in own for k in full)  # the whole released network: check, then drop
+    _check(state, full if whole else own, name, VGG_NAME)
+    kept = {k: v for k, v in state.items() if k in own}
+    load_weights(encoder, TorchState(kept) if isinstance(state, TorchState) else kept, source=name)
 
 
 def load_decoder_weights(decoder, source: Union[PathLike, Mapping[str, np.ndarray]],
                          option: str = "--decoder") -> None:
     """Load an AdaIN decoder (the released ``decoder.pth``, a trained one) into ``decoder``."""
-    name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "decoder state dict"
-    state = read_state(source, option) if isinstance(source, (str, os.PathLike)) else dict(source)
-    _check(state, decoder_shapes(), name, "AdaIN decoder (decoder.pth)")
-    load_paddle_state(decoder, state, name)
+    name, state = _source(source, option, "decoder state dict")
+    _check(state, decoder_shapes(), name, DECODER_NAME)
+    load_weights(decoder, state, source=name)
 
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from typing import Optional
 
 import cv2
 import numpy as np
 
+from ..io import atomic_folder
 from .toy_scenes import default_cache_dir
+from .visualize import save_image
 
 log = logging.getLogger(__name__)
 PATTERNS = ("stripes", "checks", "dots", "waves", "blotches")
@@ -86,21 +87,11 @@ def write_texture_dataset(root: str, n_images: int = 64, size: int = 64, seed: i
     if os.path.exists(root):
         raise ValueError(f"{root} exists and is not a texture set with these parameters ({meta}); "
                          "remove it or choose another folder")
-    parent = os.path.dirname(os.path.abspath(root))
-    os.makedirs(parent, exist_ok=True)
-    tmp = os.path.join(parent, f".{os.path.basename(root)}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        os.makedirs(tmp)
+    with atomic_folder(root) as tmp:
         for i in range(n_images):
-            image = render_texture(np.random.default_rng(seed + i), size)
-            if not cv2.imwrite(os.path.join(tmp, f"{i:05d}.png"), image[..., ::-1]):
-                raise OSError(f"could not write a texture into {tmp}")
+            save_image(os.path.join(tmp, f"{i:05d}.png"), render_texture(np.random.default_rng(seed + i), size))
         with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as fh:
             json.dump(meta, fh)
-        os.replace(tmp, root)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return root
 
 

@@ -10,6 +10,7 @@ import paddle
 import paddle.nn.functional as F
 from paddle import nn
 
+from .channel_bias import Conv2D
 from .param_free_norm import ParamFreeNorm
 
 NHIDDEN = 128  # the original's hard-coded embedding width
@@ -24,9 +25,9 @@ class SPADE(nn.Layer):
         self.param_free_norm = ParamFreeNorm(norm_nc, param_free)
         pad = kernel_size // 2
         self.mlp_shared = nn.Sequential(
-            nn.Conv2D(label_nc, NHIDDEN, kernel_size, padding=pad), nn.ReLU())
-        self.mlp_gamma = nn.Conv2D(NHIDDEN, norm_nc, kernel_size, padding=pad)
-        self.mlp_beta = nn.Conv2D(NHIDDEN, norm_nc, kernel_size, padding=pad)
+            Conv2D(label_nc, NHIDDEN, kernel_size, padding=pad), nn.ReLU())
+        self.mlp_gamma = Conv2D(NHIDDEN, norm_nc, kernel_size, padding=pad)
+        self.mlp_beta = Conv2D(NHIDDEN, norm_nc, kernel_size, padding=pad)
 
     def forward(self, x: paddle.Tensor, segmap: paddle.Tensor) -> paddle.Tensor:
         normalized = self.param_free_norm(x)
