@@ -188,6 +188,7 @@ def test_options_and_demo_defaults(tmp_path, monkeypatch):
     cfg = config_from_args([])
     assert cfg.demo and cfg.max_iter == DEMO_DEFAULTS["max_iter"] and cfg.crop_size == DEMO_DEFAULTS["crop_size"]
     assert config_from_args(["--max_iter", "7"]).max_iter == 7
+    assert config_from_args(["--lr_decay", "0", "--seed", "0"]).lr_decay == 0.0  # zero is a value, not "unset"
     full = config_from_args(["--content_dir", "c", "--style_dir", "s"])
     assert (full.max_iter, full.batch_size, full.lr, full.lr_decay, full.save_model_interval) == (160000, 8, 1e-4, 5e-5, 10000)
     with pytest.raises(ValueError, match="give both --content_dir and --style_dir"):

@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
     """TrainConfig from the command line: given options > demo defaults (no data) > the original's."""
-    given = {k: v for k, v in vars(build_parser().parse_args(argv)).items() if v not in (None, False)}
+    given = {k: v for k, v in vars(build_parser().parse_args(argv)).items() if v is not None and v is not False}
     values = {}
     if "content_dir" not in given and "style_dir" not in given:
         values.update(DEMO_DEFAULTS)
