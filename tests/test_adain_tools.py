@@ -199,7 +199,7 @@ def test_options_and_demo_defaults(tmp_path, monkeypatch):
     assert cfg.resolved_vgg() == "imagenet"
 
 
-def test_no_vgg_offline_is_a_clear_error(monkeypatch):
+def test_no_vgg_offline_is_a_clear_error_before_any_data(monkeypatch, tmp_path):
     import paddle.vision.models as models
     from paddle_inade.adain.weights import imagenet_vgg_state
 
@@ -208,6 +208,12 @@ def test_no_vgg_offline_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(models, "vgg19", offline)
     with pytest.raises(RuntimeError, match="no pretrained VGG weights offline: download vgg_normalised.pth"):
         imagenet_vgg_state(31)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PADDLE_INADE_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(RuntimeError, match=r"no --vgg given and models/vgg_normalised.pth does not exist: "
+                                           r"no VGG weights: .*ConnectionError: no route to host"):
+        AdaINTrainer(config_from_args(["--save_dir", str(tmp_path / "exp")]))
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "exp").exists()
 
 
 def test_data_streams_are_functions_of_seed_and_iteration(folders):

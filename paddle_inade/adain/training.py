@@ -33,7 +33,7 @@ from .data import BatchStream, FlatFolderDataset
 from .decoder import Decoder, init_decoder
 from .function import adaptive_instance_normalization
 from .net import Net
-from .train_options import IMAGENET, PER_RUN, TrainConfig
+from .train_options import DEFAULT_VGG, IMAGENET, PER_RUN, TrainConfig
 from .vgg import VGGEncoder
 from .weights import imagenet_vgg_state, load_encoder_weights
 
@@ -80,9 +80,15 @@ def build_encoder(cfg: TrainConfig) -> VGGEncoder:
     if cfg.continue_train:
         load_encoder_weights(encoder, os.path.join(cfg.save_dir, VGG_NAME), "the resumed run")
     elif source == IMAGENET:
-        log.warning("no --vgg and no models/vgg_normalised.pth: using Paddle's ImageNet VGG-19 "
-                    "(not the released normalised VGG; a decoder trained here belongs to it)")
-        load_encoder_weights(encoder, imagenet_vgg_state(encoder.n_layers), "--vgg")
+        if cfg.vgg is None:
+            log.warning("no --vgg and no %s: using Paddle's ImageNet VGG-19 (not the released normalised "
+                        "VGG; a decoder trained here belongs to it)", DEFAULT_VGG)
+        try:
+            state = imagenet_vgg_state(encoder.n_layers)
+        except RuntimeError as exc:
+            given = "--vgg imagenet" if cfg.vgg else f"no --vgg given and {DEFAULT_VGG} does not exist"
+            raise RuntimeError(f"{given}: {exc}") from exc
+        load_encoder_weights(encoder, state, "--vgg")
     else:
         load_encoder_weights(encoder, source, "--vgg")
     encoder.eval()
@@ -114,12 +120,13 @@ class AdaINTrainer:
             _check_resume(cfg)
         else:
             _check_fresh(cfg)
+        encoder = build_encoder(cfg)  # first: a missing VGG is reported before any data is generated
         content_root, style_root = data_roots(cfg)
         self.content = FlatFolderDataset(content_root, "content_dir", cfg.load_size, cfg.crop_size)
         self.style = FlatFolderDataset(style_root, "style_dir", cfg.load_size, cfg.crop_size)
         decoder = Decoder()
         init_decoder(decoder, cfg.seed)
-        self.net = Net(build_encoder(cfg), decoder)
+        self.net = Net(encoder, decoder)
         self.optimizer = paddle.optimizer.Adam(learning_rate=cfg.lr, parameters=decoder.parameters())
         self.iteration = 0
         if cfg.continue_train:
