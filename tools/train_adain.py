@@ -48,7 +48,7 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     save_dir = os.path.abspath(cfg.save_dir)
-    last = written[-1] if written else os.path.join(save_dir, "latest_net_decoder.pdparams")
+    last = os.path.abspath(written[-1]) if written else os.path.join(save_dir, "latest_net_decoder.pdparams")
     print(f"\ndecoder:   {last}")
     print(f"encoder:   {os.path.join(save_dir, 'vgg.pdparams')} (the VGG it was trained with)")
     print(f"samples:   {os.path.join(save_dir, 'samples')}/iter_*.png (content | style | output)")
