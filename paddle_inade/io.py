@@ -235,6 +235,7 @@ class StateDiff:
     shapes: list[tuple[str, list, list]] = field(default_factory=list)
     n_matching: int = 0
     file_keys: list[str] = field(default_factory=list)
+    own_keys: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, own: Mapping[str, list], state: Mapping[str, np.ndarray]) -> "StateDiff":
@@ -242,7 +243,7 @@ class StateDiff:
                   if k in state and list(state[k].shape) != own[k]]
         return cls(missing=[k for k in own if k not in state], unexpected=[k for k in state if k not in own],
                    shapes=shapes, n_matching=sum(1 for k in own if k in state) - len(shapes),
-                   file_keys=list(state))
+                   file_keys=list(state), own_keys=list(own))
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.unexpected or self.shapes)
@@ -277,8 +278,10 @@ def _network_of(keys: Sequence[str]) -> Optional[str]:
 def mismatch_hint(diff: StateDiff, options=None) -> str:
     """A sentence naming the likely cause of ``diff`` (an option when ``options``, the
     INADEConfig the network was built from, is given), or ''."""
+    kind, own_kind = _network_of(diff.file_keys), _network_of(diff.own_keys)
+    if kind and own_kind and kind != own_kind:
+        return f"the file holds the weights of {kind}, not of {own_kind}; check which file you passed"
     if diff.n_matching == 0 and not diff.shapes:
-        kind = _network_of(diff.file_keys)
         return (f"none of the file's {len(diff.file_keys)} keys belong to this network: "
                 + (f"it holds the weights of {kind}" if kind else "it holds another network's weights")
                 + "; check which file you passed")
@@ -396,6 +399,17 @@ def run_weights(folder: PathLike, which_epoch: str, net: str) -> Optional[str]:
         if os.path.isfile(path):
             return path
     return None
+
+
+def run_weight_files(folder: PathLike, which_epoch: str, ema: bool = True) -> tuple[str, Optional[str]]:
+    """(generator file, encoder file or None) of a run folder for ``which_epoch``: with ``ema``,
+    the weight averages (``_net_G_ema``/``_net_E_ema``, written by training with --ema_nimg) when
+    the run has them. FileNotFoundError naming the epochs there when there is no generator."""
+    suffix = "_ema" if ema and run_weights(folder, which_epoch, "G_ema") is not None else ""
+    generator = run_weights(folder, which_epoch, "G" + suffix)
+    if generator is None:
+        raise FileNotFoundError(missing_weights_message(folder, which_epoch, "G"))
+    return generator, run_weights(folder, which_epoch, "E" + suffix)
 
 
 def missing_weights_message(folder: PathLike, which_epoch: str, net: str) -> str:

@@ -109,14 +109,27 @@ def folder_statistics(net, path: str, batch_size: int = 50, resize_size: Optiona
 
 
 def save_statistics(path: str, mu: np.ndarray, sigma: np.ndarray) -> None:
-    """pytorch-fid's ``.npz`` layout: ``mu`` [D], ``sigma`` [D, D]."""
-    np.savez(path, mu=mu, sigma=sigma)
+    """pytorch-fid's ``.npz`` layout: ``mu`` [D], ``sigma`` [D, D]; written atomically."""
+    from ..io import atomic_write
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, mu=mu, sigma=sigma)
+    atomic_write(path, write)
 
 
 def load_statistics(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mu [D], sigma [D, D]) from a ``.npz``; ValueError naming the file when it is not that."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such statistics file")
-    with np.load(path) as data:
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable .npz of statistics ({exc})") from exc
+    with data:
         if not {"mu", "sigma"} <= set(data.files):
             raise ValueError(f"{path}: needs arrays 'mu' and 'sigma', has {data.files}")
-        return data["mu"], data["sigma"]
+        mu, sigma = data["mu"], data["sigma"]
+    if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
+        raise ValueError(f"{path}: mu {mu.shape} and sigma {sigma.shape} are not [D] and [D, D]")
+    return mu, sigma
