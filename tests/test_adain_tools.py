@@ -245,3 +245,12 @@ def test_train_tool_runs_and_reports(folders, weights, tmp_path):
     assert "decoder_iter_1.pdparams" in proc.stdout and "tools/style_transfer.py --vgg" in proc.stdout
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 2 and "error: " in proc.stderr and "--continue_train" in proc.stderr
+
+
+def test_tools_are_quiet_and_help_shows_defaults():
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for tool, default in (("style_transfer", "(default: 512)"), ("train_adain", "(default: 0.0001)")):
+        proc = subprocess.run([sys.executable, str(ROOT / "tools" / f"{tool}.py"), "--help"], capture_output=True,
+                              text=True, env=env)
+        assert proc.returncode == 0 and proc.stderr == "", (tool, proc.stderr)
+        assert default in proc.stdout and "pytorch-AdaIN" in proc.stdout, tool

@@ -1,4 +1,4 @@
-"""AdaIN style transfer with pytorch-AdaIN's test.py options (and its output names).
+r"""AdaIN style transfer with pytorch-AdaIN's test.py options (and its output names).
 
     python tools/style_transfer.py --content input/content/cornell.jpg --style input/style/woman_with_hat_matisse.jpg
     python tools/style_transfer.py --content_dir input/content --style_dir input/style
@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     from paddle_inade.adain import AdaINPipeline
     from paddle_inade.adain.style_transfer import build_parser, run
     from paddle_inade.convert import CheckpointFormatError, UnsafeCheckpointError
-    args = build_parser().parse_args(argv)
+    args = build_parser(__doc__).parse_args(argv)
     try:
         written = run(args, lambda vgg, decoder: AdaINPipeline.from_pretrained(vgg=vgg, decoder=decoder),
                       report=lambda path: print(f"wrote {path}"))

@@ -1,4 +1,4 @@
-"""Train an AdaIN decoder with pytorch-AdaIN's train.py options.
+r"""Train an AdaIN decoder with pytorch-AdaIN's train.py options.
 
     python tools/train_adain.py --vgg models/vgg_normalised.pth              # built-in demo data
     python tools/train_adain.py --content_dir COCO/train2014 --style_dir wikiart/train \
@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     from paddle_inade.convert import CheckpointFormatError, UnsafeCheckpointError
     from paddle_inade.engine.trainer import TrainingDiverged
     try:
-        cfg = config_from_args(argv)
+        cfg = config_from_args(argv, __doc__)
         trainer = AdaINTrainer(cfg)
         bar = tqdm(total=cfg.max_iter, initial=trainer.iteration, desc="train_adain")
 

@@ -23,15 +23,19 @@ from .images import check_rgb, open_image, read_mask, transfer_transform
 from .vgg import check_image_size
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="AdaIN style transfer (pytorch-AdaIN's test.py options)")
+def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
+    from ..cli import HelpFormatter
+    parser = argparse.ArgumentParser(description=description or "AdaIN style transfer (pytorch-AdaIN's test.py "
+                                     "options)", formatter_class=HelpFormatter)
     parser.add_argument("--content", type=str, help="a content image")
     parser.add_argument("--content_dir", type=str, help="a folder of content images")
     parser.add_argument("--style", type=str, help="a style image, or several separated by commas "
                         "(style interpolation, or spatial control with --mask)")
     parser.add_argument("--style_dir", type=str, help="a folder of style images")
-    parser.add_argument("--vgg", type=str, default="models/vgg_normalised.pth")
-    parser.add_argument("--decoder", type=str, default="models/decoder.pth")
+    parser.add_argument("--vgg", type=str, default="models/vgg_normalised.pth",
+                        help="normalised VGG weights (.pth of the release, or .pdparams)")
+    parser.add_argument("--decoder", type=str, default="models/decoder.pth",
+                        help="decoder weights (.pth of the release, or a trained .pdparams)")
     parser.add_argument("--content_size", type=int, default=512,
                         help="new (minimum) size of the content image; 0 keeps its size")
     parser.add_argument("--style_size", type=int, default=512,

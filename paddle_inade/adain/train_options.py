@@ -69,31 +69,38 @@ class TrainConfig:
         return asdict(self)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    base = TrainConfig()
-    p = argparse.ArgumentParser(description="Train an AdaIN decoder (pytorch-AdaIN's train.py options; "
-                                "no data options: toy scenes and procedural textures)")
-    p.add_argument("--content_dir", type=str, help="folder of content images")
-    p.add_argument("--style_dir", type=str, help="folder of style images")
-    p.add_argument("--vgg", type=str, help=f"normalised VGG weights (default {DEFAULT_VGG} if it exists, "
+def _default(name: str) -> str:
+    """'(default: X)' with the built-in demo's value where it differs."""
+    base, demo = getattr(TrainConfig(), name), DEMO_DEFAULTS.get(name)
+    return f"(default: {base}" + (f"; without data options {demo})" if demo is not None else ")")
+
+
+def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description or "Train an AdaIN decoder (pytorch-AdaIN's train.py "
+                                "options; no data options: toy scenes and procedural textures)",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--content_dir", type=str, help="folder of content images (default: the toy scenes)")
+    p.add_argument("--style_dir", type=str, help="folder of style images (default: procedural textures)")
+    p.add_argument("--vgg", type=str, help=f"normalised VGG weights (default: {DEFAULT_VGG} if it exists, "
                    f"else '{IMAGENET}': Paddle's ImageNet VGG-19, downloaded)")
-    p.add_argument("--save_dir", type=str, help=f"checkpoints (default {base.save_dir})")
-    p.add_argument("--log_dir", type=str, help=f"VisualDL logs (default {base.log_dir})")
+    p.add_argument("--save_dir", type=str, help=f"checkpoints {_default('save_dir')}")
+    p.add_argument("--log_dir", type=str, help=f"VisualDL logs {_default('log_dir')}")
     for name in ("lr", "lr_decay", "style_weight", "content_weight"):
-        p.add_argument(f"--{name}", type=float, help=f"default {getattr(base, name)}")
+        p.add_argument(f"--{name}", type=float, help=_default(name))
     for name in ("max_iter", "batch_size", "n_threads", "save_model_interval"):
-        p.add_argument(f"--{name}", type=int, help=f"default {getattr(base, name)}")
-    p.add_argument("--load_size", type=int, help=f"images are resized to this square (default {base.load_size})")
-    p.add_argument("--crop_size", type=int, help=f"random crops of this size (default {base.crop_size})")
-    p.add_argument("--seed", type=int, help="decoder initialisation, data order and crops (default 0)")
+        p.add_argument(f"--{name}", type=int, help=_default(name))
+    p.add_argument("--load_size", type=int, help=f"images are resized to this square {_default('load_size')}")
+    p.add_argument("--crop_size", type=int, help=f"random crops of this size {_default('crop_size')}")
+    p.add_argument("--seed", type=int, help=f"decoder initialisation, data order and crops {_default('seed')}")
     p.add_argument("--continue_train", action="store_true", help="resume from save_dir's latest checkpoint")
     p.add_argument("--overwrite", action="store_true", help="start afresh over existing checkpoints")
     return p
 
 
-def config_from_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
+def config_from_args(argv: Optional[Sequence[str]] = None, description: Optional[str] = None) -> TrainConfig:
     """TrainConfig from the command line: given options > demo defaults (no data) > the original's."""
-    given = {k: v for k, v in vars(build_parser().parse_args(argv)).items() if v is not None and v is not False}
+    parser = build_parser(description)
+    given = {k: v for k, v in vars(parser.parse_args(argv)).items() if v is not None and v is not False}
     values = {}
     if "content_dir" not in given and "style_dir" not in given:
         values.update(DEMO_DEFAULTS)
