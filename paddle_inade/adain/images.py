@@ -14,7 +14,7 @@ import os
 from typing import Optional
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError  # Pillow: a dependency of paddlepaddle
 
 Image.MAX_IMAGE_PIXELS = None  # the original disables the decompression-bomb check too
 
