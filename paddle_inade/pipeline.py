@@ -336,6 +336,42 @@ class INADEPipeline:
                             sample_style)
         return self._generate(layout, n_samples, seed, z=z, sketch=sketch, output=output)
 
+    def synthesize(self, label, instance, noise, noise_ins, styles: Optional[Mapping] = None,
+                   sketch=None, output: str = "uint8") -> np.ndarray:
+        """One image per layout from explicit noises: nothing random is drawn (inade models).
+
+        Args:
+            label, instance: [H, W], [N, H, W] or [N, 1, H, W] integer maps of the model's size.
+            noise: float [N, K, 2, noise_nc]: per-instance scale (``[:, :, 0]``) and bias
+                (``[:, :, 1]``) noise, K over the sorted instance ids (the largest count in
+                the batch). noise_ins: float [N, z_dim], the generator's start vector.
+            styles: None (prior: the noise as it is), or per-instance distributions as
+                :meth:`encode` returns them, ``{'s_mu', 's_logvar', 'b_mu', 'b_logvar'}`` each
+                [N, K, noise_nc]: the noise becomes ``noise * exp(0.5 * logvar) + mu``.
+            sketch, output: as :meth:`generate`.
+        Returns:
+            uint8 [N, H, W, 3] or float32 [N, 3, H, W] in [-1, 1].
+        """
+        if not self.cfg.is_inade:
+            raise ValueError("synthesize needs an inade model (norm_mode inade); use generate for spade")
+        _check_request(1, output)
+        layout = Layout(label, instance, self.cfg)
+        self._check_size(layout)
+        semantics, _, instances, sketch_t = layout.inputs(None, sketch)
+        z = None
+        if styles is not None:
+            missing = [k for k in STYLE_KEYS if k not in styles]
+            if missing:
+                raise ValueError(f"styles lacks {missing} (expected the keys {list(STYLE_KEYS)})")
+            mu_std = [styles["s_mu"], np.exp(0.5 * np.asarray(styles["s_logvar"])),
+                      styles["b_mu"], np.exp(0.5 * np.asarray(styles["b_logvar"]))]
+            z = [paddle.to_tensor(np.asarray(t, np.float32)) for t in mu_std]
+        with paddle.no_grad():
+            fake = self.netG(semantics, z=z, input_instances=instances, sketch=sketch_t,
+                             noise=paddle.to_tensor(np.asarray(noise, np.float32)),
+                             noise_ins=paddle.to_tensor(np.asarray(noise_ins, np.float32))).numpy()
+        return to_uint8(fake) if output == "uint8" else fake.astype(np.float32)
+
     def export_inputs(self, label, instance, n_instances: Optional[int] = None,
                       seed: Seed = None) -> dict[str, np.ndarray]:
         """Inputs of a generator exported by :mod:`paddle_inade.export`, as float32 arrays.

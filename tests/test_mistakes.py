@@ -268,7 +268,7 @@ def test_an_instance_map_of_another_size_stops_training_before_anything_is_writt
 # --------------------------------------------------------------------------- quiet tools
 def test_tools_are_quiet_and_help_shows_defaults(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    for tool in ("test", "demo", "export", "eval_fid", "eval_diversity", "convert_weights", "make_instances"):
+    for tool in ("test", "demo", "app", "export", "eval_fid", "eval_diversity", "convert_weights", "make_instances"):
         proc = subprocess.run([sys.executable, str(ROOT / "tools" / f"{tool}.py"), "--help"], capture_output=True,
                               text=True, env=env)
         assert proc.returncode == 0, proc.stderr

@@ -14,7 +14,8 @@ from typing import Mapping, Union
 
 import numpy as np
 
-from ..io import StateDiff, TorchState, WeightMismatchError, load_state_file, load_weights
+from ..io import TorchState, WeightMismatchError, load_state_file, load_weights
+from ..state_diff import StateDiff
 from .decoder import decoder_shapes
 from .vgg import FULL_LAYERS, vgg_normalised_shapes
 

@@ -133,3 +133,32 @@ def load_statistics(path: str) -> tuple[np.ndarray, np.ndarray]:
     if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
         raise ValueError(f"{path}: mu {mu.shape} and sigma {sigma.shape} are not [D] and [D, D]")
     return mu, sigma
+
+
+def load_named_statistics(root: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma) stored as the original's fid_score.py stores them: ``<root>/<name>/m.npy, s.npy``."""
+    folder = os.path.join(root, name)
+    paths = [os.path.join(folder, f) for f in ("m.npy", "s.npy")]
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise FileNotFoundError(f"no statistics named {name!r}: {missing} missing (written by --save_np_name {name})")
+    try:
+        mu, sigma = (np.load(p, allow_pickle=False) for p in paths)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{folder}: not readable statistics ({exc})") from exc
+    if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
+        raise ValueError(f"{folder}: m.npy {mu.shape} and s.npy {sigma.shape} are not [D] and [D, D]")
+    return mu, sigma
+
+
+def save_named_statistics(root: str, name: str, mu: np.ndarray, sigma: np.ndarray) -> None:
+    """Write ``<root>/<name>/m.npy, s.npy`` (the original's layout), both or neither."""
+    from ..io import atomic_write_all
+
+    def writer(array):
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as fh:
+                np.save(fh, array)
+        return write
+    folder = os.path.join(root, name)
+    atomic_write_all([(os.path.join(folder, "m.npy"), writer(mu)), (os.path.join(folder, "s.npy"), writer(sigma))])
