@@ -49,18 +49,7 @@ from paddle_inade import INADEConfig, build_generator, preprocess_input
 from paddle_inade.nn import SpectralConv2D, remove_spectral_norm
 from paddle_inade.nn.spectral_norm import spectral_weight
 
-TORCH_VENVS = ("/work/torchvenv", "/work/tv_lead")
 INADE_SRC = "/work/inade_src"
-
-
-def torch_python():
-    """The first venv's interpreter that can import what the original code needs (torch, PIL)."""
-    for venv in TORCH_VENVS:
-        python = Path(venv) / "bin" / "python"
-        if python.exists() and subprocess.run([str(python), "-c", "import torch, PIL"],
-                                              capture_output=True, check=False).returncode == 0:
-            return str(python)
-    return None
 
 
 def main() -> None:
@@ -128,9 +117,9 @@ def main() -> None:
     print(f"relative difference of the conv_img output: fast vs readable {rel_err(fast_out, ref_out):.2e}, "
           f"inference vs readable {rel_err(inference_out, ref_out):.2e}")
 
-    python = None if args.no_torch else torch_python()
+    python = None if args.no_torch else common.torch_python()
     if python is None:
-        why = "--no-torch" if args.no_torch else "no venv with torch and PIL at " + " or ".join(TORCH_VENVS)
+        why = "--no-torch" if args.no_torch else "no venv with torch and PIL at " + " or ".join(common.TORCH_VENVS)
         print(f"original PyTorch code: skipped ({why})")
         return
     script = Path(__file__).with_name("torch_original.py")

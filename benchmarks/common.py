@@ -93,6 +93,19 @@ def json_subprocess(script: Path, args: Sequence[str], env: dict | None = None) 
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+TORCH_VENVS = ("/work/torchvenv", "/work/tv_lead")
+
+
+def torch_python():
+    """The first venv's interpreter that can import what the original codes need (torch, PIL)."""
+    for venv in TORCH_VENVS:
+        python = Path(venv) / "bin" / "python"
+        if python.exists() and subprocess.run([str(python), "-c", "import torch, PIL"],
+                                              capture_output=True, check=False).returncode == 0:
+            return str(python)
+    return None
+
+
 def max_rss_bytes() -> int:
     """Peak resident set size of this process so far (bytes)."""
     import resource

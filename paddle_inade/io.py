@@ -142,10 +142,11 @@ _LEGACY_TORCH = b"\x80\x02\x8a\x0a"  # pickle protocol 2 opening with torch's 10
 def load_state_file(path: PathLike) -> Mapping[str, np.ndarray]:
     """The state dict in ``path`` as NumPy arrays, recognised by content, not by extension:
     a Paddle file (``paddle.save``, e.g. ``.pdparams``) gives a dict in Paddle's layout, a
-    PyTorch checkpoint (the original's ``.pth``) a :class:`TorchState`, read without torch.
+    PyTorch checkpoint (the original's ``.pth``, zip or legacy pre-1.6 format) a
+    :class:`TorchState`, read without torch.
 
     Raises FileNotFoundError (no such file) or ValueError naming the file: a folder, empty,
-    damaged, a legacy (pre-1.6) torch file, unsafe, or not a state dict of tensors.
+    damaged, unsafe, or not a state dict of tensors.
     """
     path = os.fspath(path)
     if not os.path.exists(path):

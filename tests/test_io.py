@@ -143,7 +143,7 @@ def test_load_state_file_errors_name_the_file(tmp_path):
                                          r"checkpoint .*not a pickle or zip file"):
         load_state_file(tmp_path / "random.pth")
     (tmp_path / "legacy.pth").write_bytes(b"\x80\x02\x8a\x0a" + b"\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19")
-    with pytest.raises(ValueError, match=r"legacy.pth: (legacy|torch could not read)"):
+    with pytest.raises(ValueError, match=r"legacy.pth: not a readable legacy \(pre-1.6\) torch checkpoint"):
         load_state_file(tmp_path / "legacy.pth")
     paddle.save([1, 2, 3], str(tmp_path / "list.pdparams"))
     with pytest.raises(ValueError, match=r"list.pdparams holds a list, not a state dict"):

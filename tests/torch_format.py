@@ -88,3 +88,49 @@ def torch_layout_state(layer) -> dict:
         owner, _, leaf = key.rpartition(".")
         out[key] = array.T.copy() if owner in linear and leaf == "weight" else array
     return out
+
+
+# ------------------------------------------------------------------ legacy (torch < 1.6) layout
+LEGACY_MAGIC, LEGACY_PROTOCOL = 0x1950A86A20F9469CFC6C, 1001
+
+
+def _py2_str(text: str) -> bytes:
+    """A Python 2 ``str`` (SHORT_BINSTRING): how pickles written by Python 2 hold names."""
+    raw = text.encode()
+    return pickle.SHORT_BINSTRING + bytes([len(raw)]) + raw
+
+
+def write_torch_legacy(path, tensors: list[dict], storages: dict, python2: bool = False,
+                       rebuild: str = "_rebuild_tensor_v2") -> None:
+    """Write a legacy ``torch.save`` stream without torch.
+
+    ``storages``: {root key: flat array}. ``tensors``: dicts with ``name``, ``key`` (root
+    storage), ``shape``, ``stride``, ``offset`` and optionally ``view`` = (view key, start,
+    numel): old torch's storage slices, pickled as view metadata. ``python2`` writes the
+    names as Python 2 strings; ``rebuild`` '_rebuild_tensor' is torch < 0.4's function.
+    """
+    text = _py2_str if python2 else _str
+    body = b""
+    for t in tensors:
+        root = storages[t["key"]]
+        view = pickle.NONE if t.get("view") is None else _tuple(
+            [text(t["view"][0]), _int(t["view"][1]), _int(t["view"][2])])
+        storage = _tuple([text("storage"), _global("torch", _STORAGE[root.dtype]), text(t["key"]),
+                          text("cpu"), _int(root.size), view]) + pickle.BINPERSID
+        args = [storage, _int(t["offset"]), _tuple([_int(n) for n in t["shape"]]),
+                _tuple([_int(s) for s in t["stride"]])]
+        if rebuild == "_rebuild_tensor_v2":
+            args += [pickle.NEWFALSE, _ordered_dict()]
+        body += text(t["name"]) + _global("torch._utils", rebuild) + _tuple(args) + pickle.REDUCE
+    obj = pickle.PROTO + b"\x02" + _ordered_dict() + pickle.MARK + body + pickle.SETITEMS + pickle.STOP
+    info = {"protocol_version": LEGACY_PROTOCOL, "little_endian": True,
+            "type_sizes": {"short": 2, "int": 4, "long": 8}}
+    with open(path, "wb") as fh:
+        for value in (LEGACY_MAGIC, LEGACY_PROTOCOL, info):
+            fh.write(pickle.dumps(value, protocol=2))
+        fh.write(obj)
+        keys = sorted(storages)
+        fh.write(pickle.dumps(keys, protocol=2))
+        for key in keys:
+            array = np.ascontiguousarray(storages[key])
+            fh.write(struct.pack("<q", array.size) + array.astype(array.dtype.newbyteorder("<")).tobytes())

@@ -1,10 +1,14 @@
 """Read ``torch.save`` checkpoints without torch and without running code from the file.
 
 The zip format (torch >= 1.6) holds ``<archive>/data.pkl``, a pickle whose tensors
-refer by persistent id to raw storages ``<archive>/data/<key>``. We unpickle it with
-an allow-list: ``collections.OrderedDict``, torch's tensor/parameter rebuild functions
-and storage classes, each mapped to a small function of ours that builds NumPy arrays.
-Any other global (``os.system``, ``builtins.eval``, ...) raises
+refer by persistent id to raw storages ``<archive>/data/<key>``. The legacy format
+(torch < 1.6, e.g. the 2018 releases of pytorch-AdaIN) is one stream: four pickles
+(magic number, protocol version, system info, the object) then a pickled list of
+storage keys, then each storage as an int64 element count and its raw bytes.
+
+We unpickle with an allow-list: ``collections.OrderedDict``, torch's tensor/parameter
+rebuild functions and storage classes, each mapped to a small function of ours that
+builds NumPy arrays. Any other global (``os.system``, ``builtins.eval``, ...) raises
 :class:`UnsafeCheckpointError` before anything is called.
 """
 from __future__ import annotations
@@ -13,6 +17,8 @@ import collections
 import io
 import os
 import pickle
+import pickletools
+import struct
 import zipfile
 from typing import Any
 
@@ -43,9 +49,26 @@ class _StorageType:
         self.dtype = _STORAGE_DTYPES[name]
 
 
+class _LegacyStorage:
+    """A storage of a legacy file, read after the object pickle: ``(key, dtype, offset, numel)``
+    of the slice (old torch pickled views of storages as slices of a root storage)."""
+
+    def __init__(self, key: str, dtype, offset: int, numel: int):
+        self.key, self.dtype, self.offset, self.numel = key, dtype, offset, numel
+
+
+class _DeferredTensor:
+    """A tensor whose legacy storage is not read yet: the rebuild arguments."""
+
+    def __init__(self, storage: _LegacyStorage, args: tuple):
+        self.storage, self.args = storage, args
+
+
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False,
                        backward_hooks=None, metadata=None):
     """Array [*size] viewed from a flat storage with torch's (element) strides, copied."""
+    if isinstance(storage, _LegacyStorage):
+        return _DeferredTensor(storage, (storage_offset, size, stride))
     size, stride = tuple(size), tuple(stride)
     if not size:
         return np.array(storage[storage_offset])
@@ -57,6 +80,11 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     view = np.lib.stride_tricks.as_strided(storage[storage_offset:], shape=size,
                                            strides=[s * item for s in stride], writeable=False)
     return np.ascontiguousarray(view)
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    """torch < 0.4's rebuild function (same arguments, no flags)."""
+    return _rebuild_tensor_v2(storage, storage_offset, size, stride)
 
 
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, *extra):
@@ -72,6 +100,7 @@ def _codecs_encode(text, encoding="latin1"):
 _ALLOWED = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+    ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
     ("_codecs", "encode"): _codecs_encode,
 }
@@ -93,18 +122,25 @@ class _SafeUnpickler(pickle.Unpickler):
             "should hold only tensors and containers (the file may be malicious)")
 
     def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
-            raise CheckpointFormatError(f"{self._source}: unknown persistent id {pid!r}")
+        kind = pid[0].decode("ascii") if isinstance(pid, tuple) and pid and isinstance(pid[0], bytes) \
+            else (pid[0] if isinstance(pid, tuple) and pid else None)
+        if not (kind == "storage" and len(pid) >= 5):
+            raise CheckpointFormatError(f"{self._source}: unknown persistent id {pid!r} (a checkpoint "
+                                        "of tensors has only storages)")
         storage_type, key, _location, numel = pid[1], pid[2], pid[3], pid[4]
         if not isinstance(storage_type, _StorageType):
             raise CheckpointFormatError(f"{self._source}: unsupported storage {storage_type!r}")
-        return self._load_storage(str(key), storage_type.dtype, int(numel))
+        view = pid[5] if len(pid) > 5 else None
+        key = key.decode("ascii") if isinstance(key, bytes) else str(key)
+        return self._load_storage(key, storage_type.dtype, int(numel), view)
 
 
 def _storage_reader(archive: zipfile.ZipFile, prefix: str, source: str, little_endian: bool):
     cache: dict[str, np.ndarray] = {}
 
-    def load(key: str, dtype, numel: int) -> np.ndarray:
+    def load(key: str, dtype, numel: int, view=None) -> np.ndarray:
+        if view is not None:
+            raise CheckpointFormatError(f"{source}: storage view {view!r} in a zip checkpoint")
         if key in cache:
             return cache[key]
         name = f"{prefix}data/{key}"
@@ -112,12 +148,7 @@ def _storage_reader(archive: zipfile.ZipFile, prefix: str, source: str, little_e
             raw = archive.read(name)
         except KeyError:
             raise CheckpointFormatError(f"{source}: storage '{name}' is missing") from None
-        if dtype == "bfloat16":
-            bits = np.frombuffer(raw, dtype="<u2" if little_endian else ">u2").astype(np.uint32)
-            array = (bits << 16).view(np.float32)
-        else:
-            np_dtype = np.dtype(dtype).newbyteorder("<" if little_endian else ">")
-            array = np.frombuffer(raw, dtype=np_dtype).astype(np.dtype(dtype), copy=False)
+        array = _decode_storage(raw, dtype, little_endian)
         if array.size < numel:
             raise CheckpointFormatError(f"{source}: storage '{name}' has {array.size} elements, "
                                         f"expected {numel} (truncated?)")
@@ -125,6 +156,15 @@ def _storage_reader(archive: zipfile.ZipFile, prefix: str, source: str, little_e
         return array
 
     return load
+
+
+def _decode_storage(raw: bytes, dtype, little_endian: bool) -> np.ndarray:
+    """Raw storage bytes -> a flat array of ``dtype`` in native byte order."""
+    if dtype == "bfloat16":
+        bits = np.frombuffer(raw, dtype="<u2" if little_endian else ">u2").astype(np.uint32)
+        return (bits << 16).view(np.float32)
+    np_dtype = np.dtype(dtype).newbyteorder("<" if little_endian else ">")
+    return np.frombuffer(raw, dtype=np_dtype).astype(np.dtype(dtype), copy=False)
 
 
 def _read_zip(path: str) -> Any:
@@ -157,26 +197,100 @@ def _read_zip(path: str) -> Any:
             raise CheckpointFormatError(f"{path}: corrupt checkpoint ({type(exc).__name__}: {exc})") from exc
 
 
-def _read_legacy(path: str) -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise CheckpointFormatError(
-            f"{path}: legacy (pre-1.6, non-zip) torch checkpoint; reading it needs torch "
-            "installed, or re-save it with torch >= 1.6 (torch.save(torch.load(f), f))") from None
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for bad files
-        raise CheckpointFormatError(f"{path}: torch could not read it ({exc})") from exc
-    return _tensors_to_numpy(obj)
+LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+LEGACY_PROTOCOL = 1001
 
 
-def _tensors_to_numpy(obj):
-    if hasattr(obj, "detach") and hasattr(obj, "numpy"):
-        return obj.detach().cpu().numpy()
+def _no_storage(key, dtype, numel, view=None):
+    raise CheckpointFormatError(f"unexpected storage {key!r} outside the object pickle")
+
+
+def _pickle_end(raw: bytes, start: int) -> int:
+    """Offset just past the pickle starting at ``start`` (found by walking its opcodes,
+    nothing is executed)."""
+    for opcode, _arg, pos in pickletools.genops(io.BytesIO(raw[start:])):
+        if opcode.name == "STOP":
+            return start + pos + 1
+    raise ValueError("pickle without STOP")
+
+
+def _legacy_storages(stream: io.BytesIO, keys, wanted: dict, little: bool, path: str) -> dict:
+    """{key: flat array} from the records after the key list (count int64, raw bytes)."""
+    count_fmt = "<q" if little else ">q"
+    out = {}
+    for key in keys:
+        key = key.decode("ascii") if isinstance(key, bytes) else str(key)
+        if key not in wanted:
+            raise CheckpointFormatError(f"{path}: storage '{key}' is listed but no tensor uses it")
+        dtype = wanted[key]
+        head = stream.read(8)
+        if len(head) < 8:
+            raise CheckpointFormatError(f"{path}: storage '{key}' is missing (truncated file)")
+        numel = struct.unpack(count_fmt, head)[0]
+        itemsize = 2 if dtype == "bfloat16" else np.dtype(dtype).itemsize
+        raw = stream.read(numel * itemsize)
+        if numel < 0 or len(raw) < numel * itemsize:
+            raise CheckpointFormatError(f"{path}: storage '{key}' has {len(raw) // itemsize} of its "
+                                        f"{numel} elements (truncated file)")
+        out[key] = _decode_storage(raw, dtype, little)
+    missing = sorted(set(wanted) - set(out))
+    if missing:
+        raise CheckpointFormatError(f"{path}: storages {missing[:5]} are used but not stored")
+    return out
+
+
+def _materialize(obj, storages: dict):
+    """Replace the deferred tensors in ``obj`` (nested dicts/lists/tuples) by arrays."""
+    if isinstance(obj, _DeferredTensor):
+        st = obj.storage
+        flat = storages[st.key][st.offset:st.offset + st.numel]
+        return _rebuild_tensor_v2(flat, *obj.args)
     if isinstance(obj, dict):
-        return collections.OrderedDict((k, _tensors_to_numpy(v)) for k, v in obj.items())
+        return type(obj)((k, _materialize(v, storages)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_materialize(v, storages) for v in obj)
     return obj
+
+
+def _read_legacy(path: str) -> Any:
+    """A legacy (torch < 1.6) checkpoint; see the module doc for the layout."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    stream = io.BytesIO(raw)
+    wanted: dict[str, Any] = {}
+
+    def lazy_storage(key, dtype, numel, view=None):
+        if wanted.setdefault(key, dtype) != dtype:
+            raise CheckpointFormatError(f"{path}: storage '{key}' used with two element types")
+        if view is None:
+            return _LegacyStorage(key, dtype, 0, numel)
+        view_key, offset, view_numel = view  # old torch: a slice of the root storage
+        return _LegacyStorage(key, dtype, int(offset), int(view_numel))
+
+    def plain(loader=_no_storage):
+        start = stream.tell()
+        end = _pickle_end(raw, start)
+        stream.seek(end)
+        return _SafeUnpickler(raw[start:end], loader, path).load()
+
+    try:
+        if plain() != LEGACY_MAGIC:
+            raise CheckpointFormatError(f"{path}: not a torch checkpoint (neither a zip archive nor "
+                                        "a legacy torch file with its magic number)")
+        if plain() != LEGACY_PROTOCOL:
+            raise CheckpointFormatError(f"{path}: legacy torch checkpoint of an unknown protocol version")
+        info = plain()
+        little = not isinstance(info, dict) or bool(info.get("little_endian", True))
+        obj = plain(lazy_storage)
+        keys = plain()
+        storages = _legacy_storages(stream, keys, wanted, little, path)
+        return _materialize(obj, storages)
+    except (CheckpointFormatError, UnsafeCheckpointError):
+        raise
+    except (EOFError, pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError,
+            AttributeError, struct.error) as exc:
+        raise CheckpointFormatError(f"{path}: not a readable legacy (pre-1.6) torch checkpoint "
+                                    f"({type(exc).__name__}: {exc})") from exc
 
 
 def _flatten_state(obj: Any, path: str) -> "collections.OrderedDict[str, np.ndarray]":

@@ -1,0 +1,139 @@
+"""AdaIN style transfer of a 512x512 image: AdaINPipeline against the original pytorch-AdaIN.
+
+One content and one style image of ``--size`` squared, alpha 1, batch 1, on the CPU with the
+benchmark's threads (all cores; 2 here). Rows:
+
+* ``AdaINPipeline.transfer``: uint8 images in, uint8 out, as the tool runs it (the target row);
+* its networks alone: encoder(content), encoder(style), AdaIN, decoder on tensors;
+* the encoder's and the decoder's convolutions alone (``F.conv2d`` on the shapes they see,
+  back to back; reflection paddings, pools, ReLUs and upsampling excluded): the floor;
+* the original's ``test.py`` computation (``vgg`` / ``decoder`` of its net.py, its
+  ``adaptive_instance_normalization``, under ``torch.no_grad``) in a torch venv, same threads,
+  a separate process, run twice around the Paddle timings (minimum taken).
+
+Target: ``transfer`` <= 1.0x the original's time.
+
+    python benchmarks/bench_style_transfer.py [--size 512] [--repeats 3] [--no-torch] [--profile]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import common
+from paddle_inade.device import setup_cpu_process
+
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--size", type=int, default=512)
+parser.add_argument("--repeats", type=int, default=3)
+parser.add_argument("--no-torch", action="store_true", help="skip the original PyTorch code")
+parser.add_argument("--profile", action="store_true", help="time each layer type of one transfer")
+args = parser.parse_args()
+setup_cpu_process()  # what the tools do: threads, malloc thresholds, MKL's AVX2 path on AMD
+
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+from paddle_inade.adain import AdaINPipeline, Decoder, VGGEncoder, adain
+
+ADAIN_SRC = os.environ.get("ADAIN_ORIG", "/work/src/AdaIN")
+
+
+def conv_floor(pipe: AdaINPipeline, content: paddle.Tensor, style: paddle.Tensor):
+    """A function running just the convolutions of one transfer on the shapes they see."""
+    calls = common.record_inputs([l for l in pipe.encoder.sublayers() + pipe.decoder.sublayers()
+                                  if isinstance(l, nn.Conv2D)], lambda: networks(pipe, content, style))
+    inputs = [(layer, paddle.rand(shape)) for layer, shape in calls]
+
+    def run():
+        with paddle.no_grad():
+            for layer, x in inputs:
+                F.conv2d(x, layer.weight, layer.bias)
+    return run
+
+
+def networks(pipe: AdaINPipeline, content: paddle.Tensor, style: paddle.Tensor):
+    with paddle.no_grad():
+        return pipe.decoder(adain(pipe.encoder(content), pipe.encoder(style)))
+
+
+def profile(pipe: AdaINPipeline, content: paddle.Tensor, style: paddle.Tensor) -> None:
+    """Seconds per layer type in one transfer (each layer timed alone, synchronously)."""
+    import time
+    totals: dict[str, float] = {}
+    starts = {}
+
+    def pre(layer, inputs):
+        starts[id(layer)] = time.perf_counter()
+
+    def post(layer, inputs, output):
+        name = type(layer).__name__
+        totals[name] = totals.get(name, 0.0) + time.perf_counter() - starts.pop(id(layer))
+
+    layers = [l for l in pipe.encoder.sublayers() + pipe.decoder.sublayers()]
+    hooks = [h for l in layers for h in (l.register_forward_pre_hook(pre), l.register_forward_post_hook(post))]
+    networks(pipe, content, style)
+    totals.clear()
+    t0 = time.perf_counter()
+    networks(pipe, content, style)
+    total = time.perf_counter() - t0
+    for h in hooks:
+        h.remove()
+    print("profile of one transfer (networks):")
+    for name, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:10s} {common.fmt_ms(seconds)}  {seconds / total:5.1%}")
+    print(f"  rest       {common.fmt_ms(total - sum(totals.values()))}")
+
+
+def torch_time(python: str) -> dict:
+    cmd = [python, str(Path(__file__).with_name("torch_adain.py")), "--src", ADAIN_SRC,
+           "--size", str(args.size), "--repeats", str(args.repeats)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ), check=False)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    paddle.seed(0)
+    pipe = AdaINPipeline(VGGEncoder(), Decoder())
+    rng = np.random.default_rng(0)
+    content_u8 = rng.integers(0, 256, (args.size, args.size, 3), dtype=np.uint8)
+    style_u8 = rng.integers(0, 256, (args.size, args.size, 3), dtype=np.uint8)
+    content = paddle.to_tensor(content_u8.transpose(2, 0, 1)[None].astype(np.float32) / 255)
+    style = paddle.to_tensor(style_u8.transpose(2, 0, 1)[None].astype(np.float32) / 255)
+    print(common.machine())
+    python = None if args.no_torch else common.torch_python()
+    torch_runs = []
+    if python is not None:
+        torch_runs.append(torch_time(python))
+    t = common.time_interleaved({
+        "transfer": lambda: pipe.transfer(content_u8, style_u8),
+        "networks": lambda: networks(pipe, content, style),
+        "floor": conv_floor(pipe, content, style)}, repeats=args.repeats)
+    if python is not None:
+        torch_runs.append(torch_time(python))
+    size = f"{args.size}x{args.size}"
+    print(f"AdaINPipeline.transfer {size}     {common.fmt_ms(t['transfer'])}   {t['transfer'] / t['floor']:.2f}x conv floor")
+    print(f"  networks on tensors          {common.fmt_ms(t['networks'])}   {t['networks'] / t['floor']:.2f}x conv floor")
+    print(f"  convolutions alone (floor)   {common.fmt_ms(t['floor'])}")
+    if python is None:
+        print("original pytorch-AdaIN: skipped (" + ("--no-torch" if args.no_torch else
+              "no venv with torch and PIL at " + " or ".join(common.TORCH_VENVS)) + ")")
+    else:
+        best = min(r["transfer"] for r in torch_runs)
+        print(f"original pytorch-AdaIN (torch {torch_runs[0]['torch']}, {torch_runs[0]['threads']} threads, "
+              f"separate process) {common.fmt_ms(best)}")
+        print(f"ratio transfer / original: {t['transfer'] / best:.2f}x (target <= 1.0x); "
+              f"networks / original: {t['networks'] / best:.2f}x")
+    if args.profile:
+        profile(pipe, content, style)
+
+
+if __name__ == "__main__":
+    main()

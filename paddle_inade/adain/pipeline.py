@@ -1,0 +1,228 @@
+"""AdaINPipeline: arbitrary style transfer with NumPy images in and out.
+
+    pipe = AdaINPipeline.from_pretrained(vgg="models/vgg_normalised.pth", decoder="models/decoder.pth")
+    out = pipe.transfer(content, style)                                    # uint8 [H', W', 3]
+    out = pipe.transfer(content, style, alpha=0.5, preserve_color=True)
+    out = pipe.transfer(content, [s1, s2, s3], interpolation_weights=[1, 1, 2])
+    out = pipe.transfer(content, [fg_style, bg_style], mask=mask)          # mask: [H, W] binary
+    pipe.save_pretrained("adain_weights")                                  # .pdparams pair
+
+Images are RGB [H, W, 3]: uint8, or float in [0, 1]. What is computed follows
+pytorch-AdaIN's ``test.py`` on an image that has already been resized (the tools do that):
+encode content and style(s) up to relu4_1, AdaIN (or the weighted mix of several styles,
+or per mask region), blend with the content features by ``alpha``, decode. The output is
+8 * ceil(ceil(ceil(H / 2) / 2) / 2) high (and so wide): the input size when it is a
+multiple of 8.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import paddle
+
+from ..device import select_device
+from ..io import atomic_save
+from .color import coral
+from .decoder import Decoder
+from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
+                       masked_adain, nearest_resize_mask, normalize_weights)
+from .vgg import VGGEncoder, check_image_size
+from .weights import load_decoder_weights, load_encoder_weights
+
+log = logging.getLogger(__name__)
+PathLike = Union[str, os.PathLike]
+VGG_FILE, DECODER_FILE = "vgg_normalised.pdparams", "decoder.pdparams"
+OUTPUTS = ("uint8", "float")
+
+
+def as_rgb(image, what: str) -> np.ndarray:
+    """RGB [H, W, 3] uint8 (or float in [0, 1]) -> float32 [3, H, W] in [0, 1], checked."""
+    image = np.asarray(image)
+    channels = image.shape[2] if image.ndim == 3 else (1 if image.ndim == 2 else None)
+    if channels in (1, 2):
+        raise ValueError(f"{what} is grayscale ({image.shape}); AdaIN needs RGB [H, W, 3]: convert it "
+                         "(e.g. np.repeat(gray[..., None], 3, axis=2) or cv2.cvtColor)")
+    if channels == 4:
+        raise ValueError(f"{what} has an alpha channel ({image.shape}); AdaIN needs RGB [H, W, 3]: drop "
+                         "or composite the alpha channel first")
+    if channels != 3:
+        raise ValueError(f"{what} must be an RGB image [H, W, 3], got shape {image.shape}")
+    if image.dtype == np.uint8:
+        out = image.astype(np.float32) / 255.0
+    elif np.issubdtype(image.dtype, np.floating):
+        out = image.astype(np.float32)
+        if not np.isfinite(out).all():
+            raise ValueError(f"{what} has NaN or infinite values")
+    else:
+        raise ValueError(f"{what} must be uint8 or float in [0, 1], got {image.dtype}")
+    check_image_size(out.shape[0], out.shape[1], what)
+    return np.ascontiguousarray(out.transpose(2, 0, 1))
+
+
+def as_mask(mask, size: tuple[int, int], what: str = "mask") -> np.ndarray:
+    """A binary [H, W] mask (bool, 0/1 or 0/255) of the content's size -> bool [H, W]."""
+    mask = np.asarray(mask)
+    if mask.ndim == 3 and mask.shape[2] == 1:
+        mask = mask[..., 0]
+    if mask.ndim != 2:
+        raise ValueError(f"{what} must be a single-channel [H, W] map, got shape {mask.shape}")
+    if mask.shape != tuple(size):
+        raise ValueError(f"{what} is {mask.shape[0]}x{mask.shape[1]} (HxW) but the content image is "
+                         f"{size[0]}x{size[1]}: give a mask of the content's size")
+    if mask.dtype == bool:
+        return mask
+    values = set(np.unique(mask).tolist())
+    if not (values <= {0, 1} or values <= {0, 255}):
+        shown = sorted(values)[:6]
+        raise ValueError(f"{what} must be binary (0/1 or 0/255), found values {shown}"
+                         f"{' ...' if len(values) > 6 else ''}")
+    return mask > 0
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """float [3, H, W] (about [0, 1]) -> uint8 [H, W, 3], rounded and clipped as torchvision's
+    ``save_image`` does."""
+    return np.clip(np.asarray(image).transpose(1, 2, 0) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _device_arg(device) -> str:
+    """None/'auto' -> '0' (a GPU when one is visible); 'cpu' -> '-1'; 'gpu[:N]' -> 'N'."""
+    text = "auto" if device is None else str(device).lower()
+    if text == "auto":
+        return "0"
+    if text == "cpu":
+        return "-1"
+    if text.startswith("gpu"):
+        return text.partition(":")[2] or "0"
+    return text
+
+
+class AdaINPipeline:
+    """A normalised VGG encoder (up to relu4_1) and a decoder, in eval mode.
+
+    Args:
+        encoder: :class:`VGGEncoder`. decoder: :class:`Decoder`.
+    """
+
+    def __init__(self, encoder: VGGEncoder, decoder: Decoder):
+        self.encoder, self.decoder = encoder, decoder
+        self.encoder.eval()
+        self.decoder.eval()
+
+    # ------------------------------------------------------------------ weights
+    @classmethod
+    def from_pretrained(cls, path: Optional[PathLike] = None, vgg: Optional[PathLike] = None,
+                        decoder: Optional[PathLike] = None, device: Optional[str] = None) -> "AdaINPipeline":
+        """Load weights.
+
+        Args:
+            path: a folder written by :meth:`save_pretrained` (``vgg_normalised.pdparams``,
+                ``decoder.pdparams``).
+            vgg, decoder: weight files, overriding the folder's: the released
+                ``vgg_normalised.pth`` / ``decoder.pth`` (read without torch), a trained
+                ``decoder_iter_N.pdparams``, or ``.pdparams`` of :meth:`save_pretrained`.
+            device: None/'auto' (a GPU when Paddle has CUDA and one is visible), 'cpu', 'gpu[:N]'.
+
+        Raises:
+            FileNotFoundError: a missing file. WeightMismatchError / CheckpointFormatError:
+            a file that is not these networks' weights (naming every bad key); nothing loads.
+        """
+        if path is not None:
+            folder = os.fspath(path)
+            if not os.path.isdir(folder):
+                raise FileNotFoundError(f"{folder}: no such folder (from_pretrained expects a folder "
+                                        "written by save_pretrained, or vgg=... and decoder=... files)")
+            vgg = vgg if vgg is not None else os.path.join(folder, VGG_FILE)
+            decoder = decoder if decoder is not None else os.path.join(folder, DECODER_FILE)
+        if vgg is None or decoder is None:
+            raise ValueError("from_pretrained needs the VGG and the decoder weights: a folder, or "
+                             "vgg=... and decoder=... files")
+        select_device(_device_arg(device))
+        encoder, dec = VGGEncoder(), Decoder()
+        load_encoder_weights(encoder, vgg)
+        load_decoder_weights(dec, decoder)
+        log.debug("loaded %s and %s", vgg, decoder)
+        return cls(encoder, dec)
+
+    def save_pretrained(self, folder: PathLike) -> None:
+        """Write ``vgg_normalised.pdparams`` (modules up to relu4_1) and ``decoder.pdparams``
+        into ``folder`` (created if needed); each file appears only when complete."""
+        folder = os.fspath(folder)
+        os.makedirs(folder, exist_ok=True)
+        atomic_save(os.path.join(folder, VGG_FILE), self.encoder.state_dict())
+        atomic_save(os.path.join(folder, DECODER_FILE), self.decoder.state_dict())
+
+    # ----------------------------------------------------------------- transfer
+    def _features(self, image: np.ndarray) -> paddle.Tensor:
+        return self.encoder.encode(paddle.to_tensor(image[None]))
+
+    def transfer(self, content, style, alpha: float = 1.0,
+                 interpolation_weights: Optional[Sequence[float]] = None, preserve_color: bool = False,
+                 mask=None, masks: Optional[Sequence] = None, output: str = "uint8") -> np.ndarray:
+        """Stylise ``content`` with ``style``.
+
+        Args:
+            content: RGB [H, W, 3] uint8 (or float in [0, 1]), at least 9x9.
+            style: one such image, or a list of them (of any sizes) for interpolation or masks.
+            alpha: degree of stylisation in [0, 1] (0: the content's own features, decoded).
+            interpolation_weights: one weight per style, normalised to sum 1: the styles'
+                AdaIN targets are mixed with them.
+            preserve_color: re-colour each style with the content's colour statistics first
+                (:func:`~paddle_inade.adain.color.coral`).
+            mask: binary [H, W] of the content's size: style[0] where it is set, style[1]
+                elsewhere (two styles; the Lua ``test.lua``'s spatial control).
+            masks: one binary [H, W] mask per style, covering every pixel exactly once
+                (after the resize to the relu4_1 size).
+            output: 'uint8' -> [H', W', 3] uint8; 'float' -> float32 [3, H', W'] unclipped.
+        """
+        check_alpha(alpha)
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+        content_img = as_rgb(content, "content image")
+        styles = list(style) if isinstance(style, (list, tuple)) else [style]
+        if not styles:
+            raise ValueError("no style image given")
+        style_imgs = [as_rgb(s, f"style image {i}" if len(styles) > 1 else "style image")
+                      for i, s in enumerate(styles)]
+        regions, weights = self._plan(content_img.shape[1:], len(style_imgs), interpolation_weights,
+                                      mask, masks)
+        if preserve_color:
+            style_imgs = [coral(s, content_img) for s in style_imgs]
+        with paddle.no_grad():
+            content_feat = self._features(content_img)
+            style_feats = [self._features(s) for s in style_imgs]
+            if regions is not None:
+                h, w = content_feat.shape[2:]
+                target = masked_adain(content_feat, style_feats,
+                                      [nearest_resize_mask(r, h, w) for r in regions])
+            elif weights is not None:
+                target = interpolate_styles(content_feat, style_feats, weights)
+            else:
+                target = adaptive_instance_normalization(content_feat, style_feats[0])
+            image = self.decoder(blend(target, content_feat, alpha))[0].numpy()
+        return to_uint8(image) if output == "uint8" else image
+
+    @staticmethod
+    def _plan(size, n_styles: int, interpolation_weights, mask, masks):
+        """(regions or None, normalised weights or None) for :meth:`transfer`, checked."""
+        if mask is not None and masks is not None:
+            raise ValueError("give either mask (two styles) or masks (one per style), not both")
+        if mask is not None:
+            if n_styles != 2:
+                raise ValueError(f"mask takes two styles (where set, elsewhere), got {n_styles}")
+            masks = [as_mask(mask, size), ~as_mask(mask, size)]
+        if masks is not None:
+            if interpolation_weights is not None:
+                raise ValueError("spatial control (masks) and style interpolation cannot be combined")
+            if len(masks) != n_styles:
+                raise ValueError(f"{len(masks)} masks for {n_styles} styles: give one mask per style")
+            return [as_mask(m, size, f"mask {i}") for i, m in enumerate(masks)], None
+        if interpolation_weights is not None:
+            return None, normalize_weights(interpolation_weights, n_styles)
+        if n_styles > 1:
+            raise ValueError(f"{n_styles} styles: give interpolation_weights (one per style) to mix them, "
+                             "or masks to place them")
+        return None, None
