@@ -78,8 +78,10 @@ def torch_to_paddle_state(layer: nn.Layer, torch_state: Mapping[str, np.ndarray]
         problems = [_summary(kind, items) for kind, items in
                     (("missing", missing), ("unexpected", unexpected), ("shape mismatches", shapes))
                     if items]
+        from .family import family_hint
         raise WeightMismatchError(f"{source} does not fit {type(layer).__name__}: " + "; ".join(problems)
-                                  + ". Check --net and the options (--preset/--config).")
+                                  + ". Check --net and the options (--preset/--config)."
+                                  + family_hint(layer, torch_state, source))
     return state, missing, unexpected
 
 

@@ -142,7 +142,9 @@ def load_state_strict(net: paddle.nn.Layer, state: Mapping[str, Any], source: st
     shapes = sorted(f"{k}: file {list(state[k].shape)} vs model {list(own[k].shape)}"
                     for k in set(own) & set(state) if list(state[k].shape) != list(own[k].shape))
     if missing or unexpected or shapes:
+        from ..convert.family import family_hint
         raise ValueError(f"{source} does not match the model built from the options: "
                          f"missing {missing[:10]} ({len(missing)}), unexpected {unexpected[:10]} "
-                         f"({len(unexpected)}), shape mismatches {shapes[:10]} ({len(shapes)})")
+                         f"({len(unexpected)}), shape mismatches {shapes[:10]} ({len(shapes)})."
+                         + family_hint(net, state, source))
     net.set_state_dict(state)

@@ -36,14 +36,18 @@ class Pix2PixModel(nn.Layer):
                  vgg_weights: Optional[str] = None):
         super().__init__()
         self.cfg = cfg
-        self.netG = build_generator(cfg)
-        self.netE = build_encoder(cfg) if cfg.use_vae else None
-        self.netD = build_discriminator(cfg) if with_discriminator else None
+        self.netG, self.netE, self.netD = self.build_networks(cfg, with_discriminator)
         self.criterion_gan = GANLoss(cfg.gan_mode)
         self.criterion_vgg = None
         if with_discriminator and not cfg.no_vgg_loss:
             weights = INADE_WEIGHTS if cfg.is_inade else SPADE_WEIGHTS
             self.criterion_vgg = VGGLoss(load_vgg19(vgg_weights), weights)
+
+    @staticmethod
+    def build_networks(cfg: INADEConfig, with_discriminator: bool):
+        """(netG, netE or None, netD or None), initialised as the original."""
+        return (build_generator(cfg), build_encoder(cfg) if cfg.use_vae else None,
+                build_discriminator(cfg) if with_discriminator else None)
 
     # ----------------------------------------------------------------- encoding
     def encode(self, image, input_instances):

@@ -19,10 +19,12 @@ class InstanceNorm(nn.Layer):
 
 
 def conv_norm(fin: int, fout: int, kernel: int, stride: int, padding: int,
-              norm: PlainNormSpec) -> nn.Layer:
-    """A conv followed by the norm of ``norm``; the conv's bias is dropped when a norm follows."""
+              norm: PlainNormSpec, groups: int = 1) -> nn.Layer:
+    """A conv (``groups`` groups) followed by the norm of ``norm``; the conv's bias is dropped
+    when a norm follows."""
     has_norm = norm.kind != "none"
-    conv = make_conv(fin, fout, kernel, stride, padding, bias=not has_norm, spectral=norm.spectral)
+    conv = make_conv(fin, fout, kernel, stride, padding, bias=not has_norm, spectral=norm.spectral,
+                     groups=groups)
     if not has_norm:
         return conv
     if norm.kind == "instance":

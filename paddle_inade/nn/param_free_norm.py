@@ -47,11 +47,23 @@ def _world_size() -> int:
     return paddle.distributed.get_world_size()
 
 
+def staged_mean(x: paddle.Tensor, axes, keepdim: bool = False) -> paddle.Tensor:
+    """Mean over ``axes`` taken one axis at a time (last first).
+
+    Paddle's CPU reduction over several axes at once sums float32 values in one long run: over
+    a 128x128 plane its variance is off by ~5e-5 (relative), 70x worse than reducing W, then
+    H (~7e-7), which is what torch's cascaded sums give.
+    """
+    for axis in sorted(axes, reverse=True):
+        x = x.mean(axis=axis, keepdim=True)
+    return x if keepdim else x.squeeze(list(axes))
+
+
 def _instance_moments(x: paddle.Tensor):
     """(mean, x - mean, biased variance) per sample and channel; mean and variance [N, C, 1, 1]."""
-    mean = x.mean(axis=[2, 3], keepdim=True)
+    mean = staged_mean(x, [2, 3], keepdim=True)
     centred = x - mean
-    return mean, centred, (centred * centred).mean(axis=[2, 3], keepdim=True)
+    return mean, centred, staged_mean(centred * centred, [2, 3], keepdim=True)
 
 
 def instance_norm(x: paddle.Tensor) -> paddle.Tensor:
@@ -111,8 +123,8 @@ class ParamFreeNorm(nn.Layer):
             count = count * _world_size()
             mean = sums[0] / count
             return mean, sums[1] / count - mean * mean, count
-        mean = x.mean(axis=[0, 2, 3])
-        var = ((x - mean.reshape([1, -1, 1, 1])) ** 2).mean(axis=[0, 2, 3])
+        mean = staged_mean(x, [0, 2, 3])
+        var = staged_mean((x - mean.reshape([1, -1, 1, 1])) ** 2, [0, 2, 3])
         return mean, var, count
 
     def _update_running(self, mean, var, count: int) -> None:
