@@ -410,6 +410,9 @@ def _config_from(config, preset: Optional[str], saved: Optional[str]) -> INADECo
             loaded = yaml.safe_load(fh) or {}
         if "model" not in loaded:
             raise ValueError(f"{saved}: no 'model' options (not written by paddle_inade's trainer?)")
+        if loaded.get("train", {}).get("model") == "smis":
+            raise ValueError(f"{saved}: a GroupDNet run (--model smis), not INADE / SPADE; load it with "
+                             "paddle_inade.smis.pipeline.GroupDNetPipeline (tools/test.py --model smis)")
         values = loaded["model"]
     elif preset is not None:
         return INADEConfig.preset(preset)

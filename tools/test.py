@@ -4,6 +4,7 @@ r"""Generate K diverse images per layout of a dataset, with grids and an index.h
     python tools/test.py --name toy_inade --n_samples 6 --how_many 20 --seed 3
     python tools/test.py --checkpoint ade20k_G.pdparams --encoder ade20k_E.pdparams --preset ade20k \
         --dataset_mode ade20k --dataroot datasets/ADEChallengeData2016 --results_dir results/ade20k
+    python tools/test.py --model smis --name toy_smis --test_mask 2 --n_samples 4   # GroupDNet (SMIS's options)
 
 Writes <results_dir>/<name>/<phase>_<which_epoch>/: images/<stem>_real.png, images/<stem>_sample<k>.png,
 grids/<stem>.png (label colours | instance boundaries | real | samples) and index.html; the folder
@@ -89,6 +90,15 @@ def use_encoder(args, pipe) -> bool:
 def main(argv=None) -> int:
     from tqdm import tqdm
     from paddle_inade.inference import write_results
+    from paddle_inade.smis.cli import test_main, wants_smis
+    if wants_smis(sys.argv[1:] if argv is None else argv):  # GroupDNet: SMIS's test options
+        try:
+            n, out, k = test_main(argv)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{n} layouts x {k} samples: {os.path.abspath(out)}/index.html")
+        return 0
     args = parse_args(argv)
     try:
         pipe, dataset, out = build(args)

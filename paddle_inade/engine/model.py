@@ -113,9 +113,22 @@ class Pix2PixModel(nn.Layer):
         return {"D_Fake": self.criterion_gan(pred_fake, False, for_discriminator=True),
                 "D_real": self.criterion_gan(pred_real, True, for_discriminator=True)}
 
+    def sample(self, semantics, instances=None, sketch=None):
+        """Generator output [N, 3, H, W] with the random inputs drawn from the prior."""
+        return self.netG(semantics, input_instances=instances, sketch=sketch)
+
     def generator_parameters(self):
         """G's parameters, then E's (one optimiser, as the original)."""
         params = list(self.netG.parameters())
         if self.netE is not None:
             params += list(self.netE.parameters())
         return params
+
+
+def build_model(cfg, with_discriminator: bool = True, vgg_weights: Optional[str] = None) -> Pix2PixModel:
+    """The model of ``cfg``: :class:`Pix2PixModel` for an INADEConfig, GroupDNet's
+    :class:`~paddle_inade.smis.model.SMISModel` for an SMISConfig."""
+    if getattr(cfg, "model", None) == "smis":
+        from ..smis.model import SMISModel
+        return SMISModel(cfg, with_discriminator, vgg_weights)
+    return Pix2PixModel(cfg, with_discriminator, vgg_weights)

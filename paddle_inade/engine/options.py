@@ -19,6 +19,11 @@ from typing import Any, Mapping, Optional
 import yaml
 
 from ..config import PRESETS, INADEConfig
+from ..smis.config import PRESETS as SMIS_PRESETS
+from ..smis.config import SMISConfig
+
+#: ``--model``: INADE / SPADE (the original's ``pix2pix`` model) or GroupDNet (SMIS's ``smis``).
+MODEL_CONFIGS = {"inade": INADEConfig, "pix2pix": INADEConfig, "smis": SMISConfig}
 
 
 @dataclass
@@ -47,6 +52,7 @@ class TrainOptions:
     seed: int = 0
     vgg_weights: Optional[str] = None
     n_display_samples: int = 3
+    model: str = "inade"
 
     def __post_init__(self) -> None:
         for key in ("batchSize", "D_steps_per_G", "display_freq", "print_freq", "save_latest_freq",
@@ -57,6 +63,8 @@ class TrainOptions:
             raise ValueError("--niter + --niter_decay must be >= 1 epochs")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"--max_steps must be >= 1, got {self.max_steps}")
+        if self.model not in MODEL_CONFIGS:
+            raise ValueError(f"--model {self.model!r} is not one of {sorted(MODEL_CONFIGS)}")
 
     @property
     def experiment_dir(self) -> str:
@@ -72,10 +80,30 @@ RUN_PRESETS: dict[str, dict[str, Any]] = {
 for _name, _model in PRESETS.items():
     RUN_PRESETS.setdefault(_name, {**_model, "dataset_mode": _name})
 
+#: GroupDNet's runs (``--model smis``): its released models' options and the toy scenes.
+SMIS_RUN_PRESETS: dict[str, dict[str, Any]] = {
+    "toy": {**SMIS_PRESETS["toy"], "dataset_mode": "toy", "name": "toy_smis", "batchSize": 4,
+            "niter": 5, "niter_decay": 3, "print_freq": 10, "display_freq": 100,
+            "save_latest_freq": 200, "save_epoch_freq": 4, "gpu_ids": "0", "model": "smis"},
+}
+for _name, _model in SMIS_PRESETS.items():
+    SMIS_RUN_PRESETS.setdefault(_name, {**_model, "dataset_mode": _name, "model": "smis"})
 
-def _groups():
+
+def model_name(model: str) -> str:
+    """'inade' or 'smis' for a ``--model`` value (the original INADE calls its model pix2pix)."""
+    if model not in MODEL_CONFIGS:
+        raise ValueError(f"--model {model!r} is not one of {sorted(MODEL_CONFIGS)}")
+    return "smis" if model == "smis" else "inade"
+
+
+def run_presets(model: str = "inade") -> dict[str, dict[str, Any]]:
+    return SMIS_RUN_PRESETS if model_name(model) == "smis" else RUN_PRESETS
+
+
+def _groups(model: str = "inade"):
     from ..data import DataConfig
-    return {"model": INADEConfig, "data": DataConfig, "train": TrainOptions}
+    return {"model": MODEL_CONFIGS[model], "data": DataConfig, "train": TrainOptions}
 
 
 def _field_types(cls) -> dict[str, Any]:
@@ -88,14 +116,14 @@ def _base_type(tp):
     return args[0] if args else tp
 
 
-def build_parser(description: str) -> argparse.ArgumentParser:
-    """Every option of the three groups, with defaults suppressed so that only the
-    options the user typed come back from ``parse_args``."""
+def build_parser(description: str, model: str = "inade") -> argparse.ArgumentParser:
+    """Every option of the three groups (the model group of ``--model``), with defaults
+    suppressed so that only the options the user typed come back from ``parse_args``."""
     parser = argparse.ArgumentParser(description=description, argument_default=argparse.SUPPRESS)
     parser.add_argument("--config", help="YAML file with options (flat, or under model/data/train)")
-    parser.add_argument("--preset", choices=sorted(RUN_PRESETS), help="a named set of options")
+    parser.add_argument("--preset", choices=sorted(run_presets(model)), help="a named set of options")
     seen = set()
-    for group, cls in _groups().items():
+    for group, cls in _groups(model).items():
         arg_group = parser.add_argument_group(group)
         defaults = {f.name: f.default for f in dataclasses.fields(cls)}
         for name, tp in _field_types(cls).items():
@@ -131,9 +159,9 @@ def _flatten_yaml(path: str) -> dict[str, Any]:
 
 
 def split_options(flat: Mapping[str, Any], source: str):
-    """Distribute a flat mapping over (INADEConfig, DataConfig, TrainOptions); keys
-    known to none of them are an error naming ``source``."""
-    groups = _groups()
+    """Distribute a flat mapping over (model config of ``model``, DataConfig, TrainOptions);
+    keys known to none of them are an error naming ``source``."""
+    groups = _groups(flat.get("model", "inade"))
     known = set().union(*(_field_types(c) for c in groups.values())) | {"semantic_nc"}
     unknown = sorted(set(flat) - known)
     if unknown:
@@ -142,31 +170,31 @@ def split_options(flat: Mapping[str, Any], source: str):
     for name, cls in groups.items():
         fields = _field_types(cls)
         values = {k: v for k, v in flat.items() if k in fields}
-        built.append(INADEConfig.from_dict(values, source) if cls is INADEConfig else cls(**values))
+        built.append(cls.from_dict(values, source) if name == "model" else cls(**values))
     return tuple(built)
 
 
-def resolve(args: Mapping[str, Any]) -> dict[str, Any]:
+def resolve(args: Mapping[str, Any], model: str = "inade") -> dict[str, Any]:
     """Flat options from parsed arguments: dataset defaults < preset < YAML < command line."""
     from ..data import DataConfig
     args = dict(args)
     config_file, preset = args.pop("config", None), args.pop("preset", None)
     from_file = _flatten_yaml(config_file) if config_file else {}
-    known = set().union(*(_field_types(c) for c in _groups().values())) | {"semantic_nc"}
+    known = set().union(*(_field_types(c) for c in _groups(model).values())) | {"semantic_nc"}
     unknown = sorted(set(from_file) - known)
     if unknown:
         raise ValueError(f"--config {config_file}: unknown option(s) {unknown}")
     if preset is None and not from_file and "dataset_mode" not in args:
         preset = "toy"
-    layered: dict[str, Any] = dict(RUN_PRESETS[preset]) if preset else {}
+    layered: dict[str, Any] = dict(run_presets(model)[preset]) if preset else {}
     layered.update(from_file)
     layered.update(args)
     mode = layered.get("dataset_mode", "custom")
     dataset_defaults = dataclasses.asdict(DataConfig.for_dataset(mode, layered.get("phase", "train")))
-    return {**dataset_defaults, **layered}
+    return {**dataset_defaults, **layered, "model": model}
 
 
-def options_to_yaml(model: INADEConfig, data, train: TrainOptions) -> str:
+def options_to_yaml(model, data, train: TrainOptions) -> str:
     return yaml.safe_dump({"model": model.to_dict(), "data": dataclasses.asdict(data) if data else {},
                            "train": dataclasses.asdict(train)}, sort_keys=True)
 

@@ -66,7 +66,7 @@ def sample_grid(model, batch: dict, cfg: INADEConfig, n_samples: int, seed: int,
             if model.netE is not None:
                 columns.append(model.generate_fake(semantics, image, instances, sketch)[0])
             for _ in range(n_samples):
-                columns.append(model.netG(semantics, input_instances=instances, sketch=sketch))
+                columns.append(model.sample(semantics, instances, sketch))
         label = np.asarray(batch["label"])[:, 0]
         inst = np.asarray(batch["instance"])[:, 0]
         rows = []

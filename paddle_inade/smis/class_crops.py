@@ -49,3 +49,9 @@ def class_crops(input_semantics, image, target: tuple[int, int], skip_last: bool
         for c in range(channels):
             out[b, 3 * c:3 * c + 3] = _crop_resize(img[b] * sem[b, c], target)
     return paddle.to_tensor(out)
+
+
+def encoder_input(cfg, input_semantics, image) -> paddle.Tensor:
+    """The encoder's input for an :class:`~paddle_inade.smis.SMISConfig`: the class crops at
+    ``cfg.crop_target``, without the edge channel for the cityscapes family."""
+    return class_crops(input_semantics, image, cfg.crop_target, skip_last=cfg.layout == "cityscapes")

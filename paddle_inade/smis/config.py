@@ -70,7 +70,8 @@ class SMISConfig:
 
     # ------------------------------------------------------------------ derived
     model = MODEL_NAME
-    is_inade = False  # the shared engine asks this of every model config
+    is_inade = False  # the shared engine and tools ask these of every model config
+    add_sketch = False
 
     @property
     def layout(self) -> str:

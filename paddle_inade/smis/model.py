@@ -14,7 +14,7 @@ import paddle
 
 from ..engine.model import Pix2PixModel
 from ..models import kld_loss
-from .class_crops import class_crops
+from .class_crops import encoder_input
 from .config import SMISConfig
 
 
@@ -36,8 +36,7 @@ class SMISModel(Pix2PixModel):
 
     def class_crops(self, semantics: paddle.Tensor, image: paddle.Tensor) -> paddle.Tensor:
         """[N, 3 L, Ht, Wt]: the encoder's input (see :mod:`.class_crops`)."""
-        return class_crops(semantics, image, self.cfg.crop_target,
-                           skip_last=self.cfg.layout == "cityscapes")
+        return encoder_input(self.cfg, semantics, image)
 
     def encode_codes(self, semantics: paddle.Tensor, image: paddle.Tensor):
         """(mu, logvar), each [N, 8 L, sh, sw]: every class's code distribution in ``image``."""
@@ -52,3 +51,7 @@ class SMISModel(Pix2PixModel):
         z = eps * std + mu
         kld = kld_loss(mu, logvar) * self.cfg.lambda_kld if compute_kld else None
         return self.netG(semantics, z), kld
+
+    def sample(self, semantics, instances=None, sketch=None):
+        """Generator output [N, 3, H, W] from class codes drawn from N(0, 1)."""
+        return self.netG(semantics)
