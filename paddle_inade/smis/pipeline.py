@@ -39,13 +39,17 @@ CONFIG_FILE, G_FILE, E_FILE = "smis_config.json", "G.pdparams", "E.pdparams"
 
 
 class GroupDNetPipeline:
-    """Inference with a GroupDNet generator (and, for ``encode``, its encoder)."""
+    """Inference with a GroupDNet generator (and, for ``encode``, its encoder).
+
+    The networks are put in eval mode and their spectral norms folded into the convolutions
+    (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs; load weights before)."""
 
     def __init__(self, cfg: SMISConfig, netG, netE=None):
         self.cfg, self.netG, self.netE = cfg, netG, netE
         for net in (netG, netE):
             if net is not None:
                 net.eval()
+                remove_spectral_norm(net)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -69,9 +73,6 @@ class GroupDNetPipeline:
         if e_file is not None:
             netE = build_encoder(cfg, init=False)
             _load_weights(netE, e_file)
-        for net in (netG, netE):
-            if net is not None:
-                remove_spectral_norm(net)
         return cls(cfg, netG, netE)
 
     def save_pretrained(self, folder: PathLike) -> None:
