@@ -98,3 +98,20 @@ def test_options_smis_cannot_run_are_refused():
         SMISConfig.preset("ade20k", num_upsampling_layers="most", crop_size=512)
     with pytest.raises(ValueError, match="--netE 'fc'"):
         SMISConfig.preset("ade20k", netE="fc")
+
+
+def test_convert_weights_tool_with_model_smis(tmp_path):
+    import subprocess
+    import sys
+    from conftest import ROOT
+    src = str(FIXTURES / "smis" / "ade20k_step" / "G.pth")
+    args = ["--src", src, "--net", "G", "--netG", "ADE20K", "--label_nc", "3", "--contain_dontcare_label",
+            "--no_instance", "--ngf", "1", "--nef", "8", "--crop_size", "256"]
+    tool = str(ROOT / "tools" / "convert_weights.py")
+    ok = subprocess.run([sys.executable, tool, "--model", "smis", "--dst", str(tmp_path / "G.pdparams"), *args],
+                        capture_output=True, text=True, timeout=600)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert len(paddle.load(str(tmp_path / "G.pdparams"))) == 284
+    bad = subprocess.run([sys.executable, tool, "--src", src, "--net", "G", "--preset", "toy",
+                          "--dst", str(tmp_path / "X.pdparams")], capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "--model smis" in bad.stderr and not (tmp_path / "X.pdparams").exists()
