@@ -60,6 +60,9 @@ class INADEConfig:
     lambda_kld: float = 0.05
     no_ganFeat_loss: bool = False
     no_vgg_loss: bool = False
+    # training aids (not in the original; 0 keeps its behaviour)
+    lambda_l1: float = 0.0
+    prior_fraction: float = 0.0
     # initialisation
     init_type: str = "xavier"
     init_variance: float = 0.02
@@ -119,6 +122,13 @@ class INADEConfig:
                      "n_layers_D", "output_nc"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        if self.lambda_l1 < 0:
+            raise ValueError(f"--lambda_l1 must be >= 0, got {self.lambda_l1}")
+        if not 0 <= self.prior_fraction <= 1:
+            raise ValueError(f"--prior_fraction must be in [0, 1], got {self.prior_fraction}")
+        if self.prior_fraction > 0 and not (self.use_vae and self.is_inade):
+            raise ValueError("--prior_fraction needs --norm_mode inade --use_vae (it replaces the encoded "
+                             "styles of part of the batch by prior samples)")
         if self.aspect_ratio <= 0:
             raise ValueError(f"--aspect_ratio must be > 0, got {self.aspect_ratio}")
         self.g_norm, self.d_norm, self.e_norm  # parse (raises on bad strings)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import html
 import os
-import shutil
 from typing import Optional
 
+from .io import atomic_folder
 
 from .data.visualize import colorize_label, instance_boundaries, make_grid, save_image, to_uint8_image
 from .pipeline import INADEPipeline
@@ -23,11 +23,7 @@ def write_results(pipe: INADEPipeline, dataset, out_dir: str, n_samples: int = 3
     (label | instances | real | samples) and ``index.html`` into ``out_dir``; returns the count.
     """
     count = len(dataset) if how_many is None else min(len(dataset), how_many)
-    parent = os.path.dirname(os.path.abspath(out_dir))
-    os.makedirs(parent, exist_ok=True)
-    tmp = os.path.join(parent, f".{os.path.basename(out_dir)}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    with atomic_folder(out_dir) as tmp:
         for sub in ("images", "grids"):
             os.makedirs(os.path.join(tmp, sub))
         rows = []
@@ -36,11 +32,6 @@ def write_results(pipe: INADEPipeline, dataset, out_dir: str, n_samples: int = 3
             if progress is not None:
                 progress(1)
         _index_html(os.path.join(tmp, "index.html"), rows, n_samples)
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return count
 
 

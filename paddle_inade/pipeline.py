@@ -20,6 +20,8 @@ import paddle
 
 from .config import INADEConfig
 from .device import select_device
+from .io import (SavedOptions, check_run_folder, load_weights, missing_weights_message, read_options_file,
+                 read_saved_options, run_weights)
 from .models import build_encoder, build_generator, preprocess_input
 from .nn import remove_spectral_norm
 
@@ -149,7 +151,8 @@ class INADEPipeline:
     @classmethod
     def from_checkpoint(cls, path: PathLike, config: Union[INADEConfig, Mapping, PathLike, None] = None,
                         preset: Optional[str] = None, which_epoch: str = "latest",
-                        encoder: Optional[PathLike] = None, device: Optional[str] = None) -> "INADEPipeline":
+                        encoder: Optional[PathLike] = None, device: Optional[str] = None,
+                        ema: bool = True) -> "INADEPipeline":
         """Load a trained or converted model.
 
         Args:
@@ -162,6 +165,9 @@ class INADEPipeline:
             encoder: the encoder file to go with a bare generator file (``.pdparams``/``.pth``).
             device: None/'auto' (a GPU if Paddle has CUDA and one is visible, else the CPU),
                 'cpu', 'gpu', 'gpu:N', or the original's gpu_ids ('-1' = CPU, '0', ...).
+            ema: in a training folder, take the weight averages (``<which_epoch>_net_G_ema`` and
+                ``_net_E_ema``, written when trained with ``--ema_nimg``) when there are any;
+                False takes the trained weights themselves.
 
         The networks are for inference: their spectral norms are folded into plain
         convolutions once (:func:`~paddle_inade.nn.remove_spectral_norm`; same outputs, no
@@ -173,15 +179,14 @@ class INADEPipeline:
             ValueError: no options, or a file that does not fit them (naming file and keys).
         """
         select_device(_device_arg(device))
-        cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder)
-        netG = build_generator(cfg, init=False)
-        _load_weights(netG, g_file)
+        cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder, ema)
+        netG = load_weights(build_generator(cfg, init=False), g_file)
         netE = None
         if e_file is not None:
             netE = build_encoder(cfg, init=False)
             if netE is None:
                 raise ValueError(f"{e_file}: these options build no encoder (use_vae off, norm_mode spade)")
-            _load_weights(netE, e_file)
+            load_weights(netE, e_file)
         elif cfg.use_vae:
             log.info("no encoder file: encode/restyle and encoder-driven generation are unavailable")
         log.debug("loaded %s%s", g_file, f" and {e_file}" if e_file else "")
@@ -362,63 +367,45 @@ def _check_mapping(mapping) -> dict[int, int]:
     return out
 
 
-def _resolve_files(path: str, config, preset, which_epoch: str, encoder):
+def _resolve_files(path: str, config, preset, which_epoch: str, encoder, ema: bool = True):
     """(cfg, generator file, encoder file or None) for :meth:`INADEPipeline.from_checkpoint`."""
     if os.path.isdir(path):
-        cfg = _config_from(config, preset, os.path.join(path, "opt.yaml"))
-        g_file = os.path.join(path, f"{which_epoch}_net_G.pdparams")
-        e_default = os.path.join(path, f"{which_epoch}_net_E.pdparams")
-        encoder = encoder or (e_default if os.path.isfile(e_default) else None)
-    else:
+        cfg = _config_from(config, preset, read_saved_options(path))
+        averaged = ema and run_weights(path, which_epoch, "G_ema") is not None
+        suffix = "_ema" if averaged else ""
+        g_file = run_weights(path, which_epoch, "G" + suffix)
+        if g_file is None:
+            raise FileNotFoundError(missing_weights_message(path, which_epoch, "G"))
+        encoder = encoder or run_weights(path, which_epoch, "E" + suffix)
+    elif os.path.isfile(path):
         cfg, g_file = _config_from(config, preset, None), path
-    if not os.path.isfile(g_file):
-        raise FileNotFoundError(f"{g_file}: no generator checkpoint")
+    elif os.path.splitext(path)[1]:
+        raise FileNotFoundError(f"{path}: no such generator file")
+    else:
+        check_run_folder(path)  # raises, naming the runs that are there
     if encoder is not None and not os.path.isfile(encoder):
-        raise FileNotFoundError(f"{encoder}: no encoder checkpoint")
+        raise FileNotFoundError(f"{encoder}: no such encoder file")
     return cfg, g_file, None if encoder is None else os.fspath(encoder)
 
 
-def _load_weights(net, file: str) -> None:
-    """Strict load of a ``.pdparams`` or the original's ``.pth`` (mismatches name the keys)."""
-    from .convert import load_torch_weights
-    from .engine.checkpoints import load_state_strict
-    if file.endswith((".pth", ".pt")):
-        load_torch_weights(net, file)
-        return
-    try:
-        state = paddle.load(file)
-    except Exception as exc:  # paddle raises assorted types for foreign files
-        raise ValueError(f"{file}: not a Paddle state dict ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(state, Mapping):
-        raise ValueError(f"{file}: holds a {type(state).__name__}, not a state dict")
-    load_state_strict(net, state, file)
-
-
-def _config_from(config, preset: Optional[str], saved: Optional[str]) -> INADEConfig:
-    """The options: ``config`` > ``opt.yaml`` beside the checkpoint > ``preset`` (as base)."""
-    import yaml
+def _config_from(config, preset: Optional[str], saved: Optional[SavedOptions]) -> INADEConfig:
+    """The options: ``config`` > options saved in the run folder > ``preset`` (as base)."""
     if isinstance(config, INADEConfig):
         return config
     if isinstance(config, Mapping):
-        values = dict(config)
+        values, source = dict(config), "config"
     elif config is not None:
-        with open(config, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
-        values = loaded.get("model", loaded)
-    elif saved is not None and os.path.isfile(saved):
-        with open(saved, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
-        if "model" not in loaded:
-            raise ValueError(f"{saved}: no 'model' options (not written by paddle_inade's trainer?)")
-        if loaded.get("train", {}).get("model") == "smis":
-            raise ValueError(f"{saved}: a GroupDNet run (--model smis), not INADE / SPADE; load it with "
-                             "paddle_inade.smis.pipeline.GroupDNetPipeline (tools/test.py --model smis)")
-        values = loaded["model"]
+        values, source = read_options_file(config).model, os.fspath(config)
+    elif saved is not None:
+        if saved.train.get("model") == "smis":
+            raise ValueError(f"{saved.path}: a GroupDNet run (--model smis), not INADE / SPADE; load it "
+                             "with paddle_inade.smis.pipeline.GroupDNetPipeline (tools/test.py --model smis)")
+        values, source = saved.model, saved.path
     elif preset is not None:
         return INADEConfig.preset(preset)
     else:
-        where = f" ({saved} is missing)" if saved else ""
-        raise ValueError(f"no model options{where}: pass config=... or preset=... "
-                         "(tools: --config FILE.yaml or --preset NAME)")
+        raise ValueError("no model options: the folder has no opt.yaml or opt.txt and none were given; "
+                         "pass config=... or preset=... (tools: --config FILE, --preset NAME or the "
+                         "model options such as --dataset_mode, --norm_mode, --label_nc)")
     base = INADEConfig.preset(preset).to_dict() if preset else {}
-    return INADEConfig.from_dict({**base, **values}, source=str(config or saved))
+    return INADEConfig.from_dict({**base, **values}, source=source)

@@ -3,6 +3,8 @@
 * InstanceAwareConv2d ``impl="fast"`` (conv2d + recomputed boundary windows) vs ``"unfold"``.
 * ILADE table look-up (:class:`IndexMaps` of one-hot maps) vs its matrix products.
 * The generator with look-ups on vs off, and its exact 2x upsampling.
+* Paddle's fused batch / instance norm kernels vs the readable norms (and torch's running
+  statistics), the row-wise channel bias vs the broadcast one.
 """
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from paddle_inade.models import InstanceAdaptiveEncoder
 from paddle_inade.models.generator import upsample2x
 from paddle_inade.nn import ILADE, InstanceAwareConv2d
 from paddle_inade.nn.fast_instance_conv import (
-    clear_caches,
     fast_instance_conv2d,
     instance_conv_geometry,
     unfold_instance_conv2d,
 )
+from paddle_inade.nn.channel_bias import Conv2D, add_channel_bias, add_channel_bias_reference
 from paddle_inade.nn.index_maps import IndexMaps, one_hot_index
+from paddle_inade.nn.param_free_norm import (ParamFreeNorm, batch_norm_train_reference, instance_norm,
+                                             instance_norm_reference)
 
 TOL = 1e-5
 
@@ -69,7 +73,6 @@ def _conv_case(ids_np, c, f, k, stride, padding, bias=True, x_grad=True, seed=0)
     ref = unfold_instance_conv2d(x, ids, weight, b, stride, padding)
     grad_out = paddle.randn(ref.shape)
     ref_grads = paddle.grad([ref], params, [grad_out])
-    clear_caches()
     out = fast_instance_conv2d(x, ids, weight, b, stride, padding)
     grads = paddle.grad([out], params, [grad_out])
     assert out.shape == ref.shape
@@ -133,18 +136,6 @@ def test_layer_impls_agree_and_share_state_names():
     assert rel(fast(x, ids).numpy(), slow(x, ids).numpy()) < TOL
     with pytest.raises(ValueError, match="impl"):
         InstanceAwareConv2d(3, 4, 3, impl="im2col")
-
-
-def test_geometry_cache_follows_in_place_changes_of_the_id_map():
-    clear_caches()
-    paddle.seed(6)
-    layer = InstanceAwareConv2d(2, 3, 3)
-    ids = paddle.zeros([1, 1, 6, 6])
-    x = paddle.randn([1, 2, 6, 6])
-    layer(x, ids)  # cached: no boundary
-    ids[:, :, :, 3:] = 1.0  # in place
-    expected = unfold_instance_conv2d(x, ids, layer.weight, layer.bias, 1, 1)
-    assert rel(layer(x, ids).numpy(), expected.numpy()) < TOL
 
 
 def test_same_input_twice_with_backward_in_between():
@@ -321,3 +312,56 @@ def test_generator_uses_the_readable_path_for_soft_maps():
         G.lookup = False
         off = G(semantics, input_instances=soft, noise=noise, noise_ins=noise_ins).numpy()
     np.testing.assert_array_equal(on, off)
+
+
+# ---------------------------------------------------------- fused norms, channel bias
+def _value_and_grads(fn, *inputs):
+    """fn(*inputs) and the gradients of a fixed random projection of it w.r.t. every input."""
+    for t in inputs:
+        t.stop_gradient = False
+    out = fn(*inputs)
+    weight = paddle.to_tensor(np.random.RandomState(3).randn(*out.shape).astype("float32"))
+    grads = paddle.grad([(out * weight).sum()], list(inputs))
+    return [out.numpy()] + [g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("shape", [[4, 6, 5, 7], [1, 3, 8, 8]])
+def test_fused_instance_norm_equals_readable(shape):
+    x = paddle.to_tensor(np.random.RandomState(0).randn(*shape).astype("float32") * 3 + 1)
+    for a, b in zip(_value_and_grads(instance_norm, x), _value_and_grads(instance_norm_reference, x)):
+        assert rel(a, b) < TOL
+
+
+@pytest.mark.parametrize("kind", ["batch", "syncbatch"])
+def test_fused_batch_norm_equals_readable_and_keeps_torch_running_statistics(kind):
+    rng = np.random.RandomState(1)
+    x_np = (rng.randn(4, 6, 5, 7) * 2 + 0.5).astype("float32")
+    fused = ParamFreeNorm(6, kind)
+    fused.train()
+    x = paddle.to_tensor(x_np)
+
+    def by_moments(t):  # the readable training path: batch moments, then (x - mean) * rsqrt(var + eps)
+        mean, var = batch_norm_train_reference(t)
+        return (t - mean.reshape([1, -1, 1, 1])) * paddle.rsqrt(var.reshape([1, -1, 1, 1]) + 1e-5)
+
+    for a, b in zip(_value_and_grads(fused, x), _value_and_grads(by_moments, x)):
+        assert rel(a, b) < TOL
+    count = x_np.shape[0] * x_np.shape[2] * x_np.shape[3]
+    mean, var = x_np.mean((0, 2, 3)), x_np.var((0, 2, 3))
+    np.testing.assert_allclose(fused.running_mean.numpy(), 0.1 * mean, rtol=1e-5)
+    np.testing.assert_allclose(fused.running_var.numpy(), 0.9 + 0.1 * var * count / (count - 1), rtol=1e-5)
+    assert int(fused.num_batches_tracked) == 1
+
+
+@pytest.mark.parametrize("shape", [[8, 5, 6, 7], [1, 4, 3, 3], [2, 1, 4, 4]])
+def test_channel_bias_equals_broadcast(shape):
+    rng = np.random.RandomState(2)
+    x = paddle.to_tensor(rng.randn(*shape).astype("float32"))
+    bias = paddle.to_tensor(rng.randn(shape[1]).astype("float32"))
+    for a, b in zip(_value_and_grads(add_channel_bias, x, bias),
+                    _value_and_grads(add_channel_bias_reference, x, bias)):
+        assert rel(a, b) < TOL
+    conv = Conv2D(shape[1], 3, 3, stride=2, padding=1)
+    plain = paddle.nn.Conv2D(shape[1], 3, 3, stride=2, padding=1)
+    plain.set_state_dict(conv.state_dict())
+    assert rel(conv(x).numpy(), plain(x).numpy()) < TOL

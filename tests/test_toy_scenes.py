@@ -63,7 +63,7 @@ def test_dataset_is_cached_and_parameters_checked(tmp_path):
 
 def test_interrupted_generation_leaves_nothing(tmp_path, monkeypatch):
     calls = {"n": 0}
-    real = toy_scenes._write_png
+    real = toy_scenes.save_image
 
     def failing(path, array):
         calls["n"] += 1
@@ -71,7 +71,7 @@ def test_interrupted_generation_leaves_nothing(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         real(path, array)
 
-    monkeypatch.setattr(toy_scenes, "_write_png", failing)
+    monkeypatch.setattr(toy_scenes, "save_image", failing)
     with pytest.raises(KeyboardInterrupt):
         write_toy_dataset(str(tmp_path / "toy"), n_images=4, size=32, n_val=1)
     assert os.listdir(tmp_path) == []

@@ -118,6 +118,22 @@ def test_interrupted_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
         np.testing.assert_array_equal(v.numpy(), before[k])
 
 
+def test_a_mixed_checkpoint_set_is_refused(tmp_path):
+    """Each file of a save is recorded in its trainer state: a G from another save is refused."""
+    import shutil
+    trainer = make_trainer(tmp_path, max_steps=1)
+    trainer.train()
+    trainer.save("1")
+    trainer.run_iteration(trainer.dataset.collate([trainer.dataset[0], trainer.dataset[1]]))
+    trainer.save("latest")
+    shutil.copy(os.path.join(trainer.dir, "1_net_G.pdparams"), os.path.join(trainer.dir, "latest_net_G.pdparams"))
+    fresh = make_trainer(tmp_path, "other", max_steps=1)
+    with pytest.raises(ValueError, match=r"latest_net_G.pdparams was not written together with .*"
+                                         r"latest_trainer.pdstate .*another --which_epoch"):
+        load_checkpoint(trainer.dir, "latest", fresh.nets())
+    assert load_checkpoint(trainer.dir, "1", fresh.nets())["total_steps"] == 1
+
+
 def test_visualdl_records_losses_lrs_and_images(tmp_path):
     from visualdl import LogReader
     trainer = make_trainer(tmp_path, max_steps=3)

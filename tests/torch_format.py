@@ -75,3 +75,16 @@ def write_torch_zip(path, state: dict, archive: str = "archive",
         for i, array in enumerate(arrays):
             zf.writestr(f"{archive}/data/{i}", array.tobytes())
         zf.writestr(f"{archive}/version", "3\n")
+
+
+def torch_layout_state(layer) -> dict:
+    """A Paddle layer's state as the original's ``torch.save`` holds it (Linear weights
+    [out, in]; this package's networks keep torch's names otherwise)."""
+    import paddle
+    linear = {name for name, sub in layer.named_sublayers() if isinstance(sub, paddle.nn.Linear)}
+    out = {}
+    for key, value in layer.state_dict().items():
+        array = value.numpy()
+        owner, _, leaf = key.rpartition(".")
+        out[key] = array.T.copy() if owner in linear and leaf == "weight" else array
+    return out

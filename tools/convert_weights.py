@@ -6,7 +6,7 @@
     python tools/convert_weights.py --src G.pth --dst G.pdparams --net G --config opt.yaml --label_nc 5
     python tools/convert_weights.py --model smis --src latest_net_G.pth --dst G.pdparams --net G --preset ade20k
 
-The result loads with ``layer.set_state_dict(paddle.load(dst))``.
+The result loads strictly with ``paddle_inade.io.load_weights(layer, dst)``.
 """
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def parse_args(argv=None):
     parser.add_argument("--dst", required=True, help="output .pdparams")
     parser.add_argument("--net", required=True, choices=NETS)
     parser.add_argument("--preset", choices=sorted(PRESETS))
-    parser.add_argument("--config", help="YAML/JSON of model options, or an opt.yaml written by training")
+    parser.add_argument("--config", help="options file: YAML (flat or in sections, e.g. a run's opt.yaml) or "
+                        "the original's opt.txt")
     model = parser.add_argument_group("model options (override preset/config)")
     import dataclasses
     for f in dataclasses.fields(INADEConfig):
@@ -56,13 +57,9 @@ def parse_args(argv=None):
 
 
 def model_config(args):
-    import yaml
-    INADEConfig = config_class(["--model", args.model])  # noqa: N806
-    values = {}
-    if args.config:
-        with open(args.config, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
-        values = loaded.get("model", loaded) if isinstance(loaded, dict) else {}
+    from paddle_inade.io import read_options_file
+    INADEConfig = config_class(["--model", args.model])  # noqa: N806 (the config class of --model)
+    values = read_options_file(args.config).model if args.config else {}
     given = {k: v for k, v in vars(args).items()
              if v is not None and k not in ("src", "dst", "net", "preset", "config", "model")}
     if not (args.preset or values or given):

@@ -44,24 +44,17 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _saved_data(path: str) -> dict:
-    """The data options saved beside the checkpoint ({} without opt.yaml)."""
-    import yaml
-    if not os.path.isfile(path):
-        return {}
-    with open(path, encoding="utf-8") as fh:
-        return (yaml.safe_load(fh) or {}).get("data", {})
-
-
 def build(args):
     from paddle_inade.data import DataConfig, create_dataset
     from paddle_inade.cli import checkpoint_source, pipeline_from_args
+    from paddle_inade.io import read_saved_options
     pipe = pipeline_from_args(args, device=args.gpu_ids)
     source = checkpoint_source(args)
     if args.checkpoint:
         saved_data, name = {}, os.path.splitext(os.path.basename(args.checkpoint))[0]
     else:
-        saved_data, name = _saved_data(os.path.join(source, "opt.yaml")), args.name
+        saved = read_saved_options(source)
+        saved_data, name = (saved.data if saved else {}), args.name
     data = {**saved_data, "phase": args.phase, "no_flip": True}
     if args.dataset_mode and args.dataset_mode != saved_data.get("dataset_mode"):
         data = {**dataclasses.asdict(DataConfig.for_dataset(args.dataset_mode, args.phase)), "no_flip": True}

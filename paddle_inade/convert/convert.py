@@ -4,8 +4,7 @@ from __future__ import annotations
 import logging
 
 from ..config import INADEConfig
-from .name_map import load_paddle_state, save_paddle_state, torch_to_paddle_state
-from .torch_reader import read_torch_checkpoint
+from ..io import TorchState, atomic_save, check_weights, load_state_file
 
 log = logging.getLogger(__name__)
 NETS = ("G", "E", "D", "vgg19")
@@ -40,12 +39,15 @@ def convert_checkpoint(src: str, dst: str, net: str, cfg: INADEConfig | None) ->
     and write ``dst`` (Paddle). Returns the number of tensors written. Nothing is written
     if anything does not fit."""
     layer = build_net(net, cfg)
-    torch_state = read_torch_checkpoint(src)
+    torch_state = load_state_file(src)
+    if not isinstance(torch_state, TorchState):
+        raise ValueError(f"{src} is a Paddle state dict already (paddle.save): there is nothing to convert; "
+                         "load it as it is")
     if net == "vgg19":
-        torch_state = {k: v for k, v in torch_state.items()
-                       if k.startswith("features.") and k in layer.state_dict()}
-    state, _, _ = torch_to_paddle_state(layer, torch_state, strict=True, source=src)
-    load_paddle_state(layer, state, src)  # verifies the arrays go in as they are
-    save_paddle_state(state, dst)
+        from ..models.vgg import vgg19_feature_state
+        torch_state = TorchState(vgg19_feature_state(torch_state))
+    state = check_weights(layer, torch_state, source=src, options=cfg)
+    import paddle
+    atomic_save(dst, {k: paddle.to_tensor(v) for k, v in state.items()})
     log.info("wrote %d tensors to %s", len(state), dst)
     return len(state)

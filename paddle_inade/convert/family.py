@@ -36,10 +36,10 @@ def layer_family(layer) -> str:
     return SMIS if type(layer).__module__.startswith("paddle_inade.smis") else INADE
 
 
-def family_hint(layer, state: Mapping[str, object], source: str) -> str:
-    """A sentence for a mismatch error when ``state`` is the other family's, else ''."""
+def family_hint(layer, state: Mapping[str, object]) -> str:
+    """The likely cause of a mismatch when ``state`` is the other family's, else ''."""
     found, wanted = detect_family(state), layer_family(layer)
     if found is None or found == wanted:
         return ""
-    return (f" {source} is a {NAMES[found]} checkpoint but the network is {NAMES[wanted]}: "
-            f"load it with --model {found}.")
+    return (f"the file is a {NAMES[found]} checkpoint but the network is {NAMES[wanted]}: "
+            f"load it with --model {found}")

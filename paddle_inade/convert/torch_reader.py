@@ -51,7 +51,7 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
         return np.array(storage[storage_offset])
     needed = storage_offset + sum((n - 1) * s for n, s in zip(size, stride)) + 1
     if min(size) > 0 and needed > storage.size:
-        raise CheckpointFormatError(f"tensor of size {size} needs {needed} elements, "
+        raise CheckpointFormatError(f"damaged checkpoint: a tensor of size {size} needs {needed} elements, "
                                     f"its storage has {storage.size}")
     item = storage.itemsize
     view = np.lib.stride_tricks.as_strided(storage[storage_offset:], shape=size,
@@ -146,8 +146,12 @@ def _read_zip(path: str) -> Any:
             data = archive.read(pickles[0])
             loader = _storage_reader(archive, prefix, path, little)
             return _SafeUnpickler(data, loader, path).load()
-        except (CheckpointFormatError, UnsafeCheckpointError):
+        except UnsafeCheckpointError:
             raise
+        except CheckpointFormatError as exc:
+            if str(exc).startswith(path):
+                raise
+            raise CheckpointFormatError(f"{path}: {exc}") from exc
         except (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, ValueError, TypeError,
                 KeyError, IndexError, AttributeError, OSError) as exc:
             raise CheckpointFormatError(f"{path}: corrupt checkpoint ({type(exc).__name__}: {exc})") from exc

@@ -23,12 +23,12 @@ import logging
 import os
 from typing import Callable, Iterator
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from .image_io import read_image, read_label_map
 from .instances import decode_instance_ids
+from .visualize import save_image
 
 log = logging.getLogger(__name__)
 DATASETS = ("ade20k", "cityscapes", "celeba", "deepfashion")
@@ -43,17 +43,6 @@ def reindex_ids(ids: np.ndarray) -> np.ndarray:
     return inverse.reshape(ids.shape).astype(np.uint8 if values.size <= 256 else np.uint16)
 
 
-def write_png_atomic(path: str, array: np.ndarray) -> None:
-    """Write ``array`` to ``path`` through a hidden temporary file in the same folder."""
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{os.path.splitext(name)[0]}.tmp-{os.getpid()}.png")
-    try:
-        if not cv2.imwrite(tmp, array):
-            raise OSError(f"{path}: could not write (cv2.imwrite failed)")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _pngs(folder: str, pattern: str = "*.png") -> list[str]:
@@ -120,8 +109,7 @@ def make_instances(root: str, dataset: str, progress: bool = False) -> int:
     written = wide = 0
     for _, job in tqdm(jobs, desc=f"{dataset} instance maps", unit="map", disable=not progress):
         for out, array in job().items():
-            os.makedirs(os.path.dirname(out), exist_ok=True)
-            write_png_atomic(out, array)
+            save_image(out, array)  # atomic; creates the folder
             written += 1
             wide += array.dtype == np.uint16
     if wide:

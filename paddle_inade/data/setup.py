@@ -42,3 +42,23 @@ def build_training_dataset(data_cfg: DataConfig, model_cfg: INADEConfig):
             raise ValueError(f"the toy scenes have {LABEL_NC} classes: --label_nc {model_cfg.label_nc} "
                              "does not match")
     return dataset, dataclasses.replace(data_cfg)
+
+
+def evaluation_layouts(data_cfg: DataConfig, model_cfg: INADEConfig, count: int) -> list:
+    """``count`` fixed layouts for measurements during training: (label [H, W], instance [H, W],
+    image uint8 [H, W, 3]) from the validation split ('val', then 'test'), else the first
+    training scenes, without random flips."""
+    from .visualize import to_uint8_image
+    dataset = None
+    for phase in ("val", "test", data_cfg.phase):
+        cfg = dataclasses.replace(data_cfg, phase=phase, is_train=False, no_flip=True)
+        try:
+            dataset = create_dataset(cfg)
+        except (ValueError, FileNotFoundError):
+            continue
+        if len(dataset) >= 2:
+            break
+    if dataset is None or len(dataset) < 2:
+        raise ValueError(f"no evaluation scenes for --quality_freq in {data_cfg.dataroot!r}")
+    items = [dataset[i] for i in range(min(count, len(dataset)))]
+    return [(s["label"][0], s["instance"][0], to_uint8_image(s["image"])) for s in items]

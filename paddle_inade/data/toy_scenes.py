@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from typing import Callable, Optional
 
 import cv2
 import numpy as np
+
+from .visualize import save_image
 
 log = logging.getLogger(__name__)
 
@@ -158,13 +159,6 @@ def render_scene(rng: np.random.Generator, size: int = 64):
     return label, instance, (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8), styles
 
 
-def _write_png(path: str, array: np.ndarray) -> None:
-    if array.ndim == 3:
-        array = array[..., ::-1]
-    if not cv2.imwrite(path, np.ascontiguousarray(array)):
-        raise OSError(f"could not write {path}")
-
-
 def _meta(n_images: int, size: int, seed: int, n_val: int) -> dict:
     return {"format_version": FORMAT_VERSION, "n_images": n_images, "n_val": n_val, "size": size,
             "seed": seed, "label_nc": LABEL_NC, "classes": {str(k): v for k, v in CLASSES.items()}}
@@ -190,21 +184,9 @@ def write_toy_dataset(root: str, n_images: int = 300, size: int = 64, seed: int 
         diff = {k: (existing.get(k), v) for k, v in meta.items() if existing.get(k) != v} if existing else "no meta.json"
         raise ValueError(f"{root} exists with other toy-scene parameters ({diff}); pass overwrite=True "
                          "(--overwrite) or choose another folder")
-    parent = os.path.dirname(os.path.abspath(root))
-    os.makedirs(parent, exist_ok=True)
-    tmp = os.path.join(parent, f".{os.path.basename(root)}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    from ..io import atomic_folder
+    with atomic_folder(root) as tmp:
         _generate(tmp, meta, progress)
-        old = None
-        if os.path.exists(root):
-            old = f"{tmp}.old"
-            os.replace(root, old)
-        os.replace(tmp, root)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return root
 
 
@@ -217,9 +199,9 @@ def _generate(folder: str, meta: dict, progress) -> None:
         for i in indices:
             label, instance, image, _ = render_scene(np.random.default_rng(meta["seed"] + i), meta["size"])
             name = f"{i:05d}.png"
-            _write_png(os.path.join(folder, f"{split}_label", name), label)
-            _write_png(os.path.join(folder, f"{split}_inst", name), instance)
-            _write_png(os.path.join(folder, f"{split}_img", name), image)
+            save_image(os.path.join(folder, f"{split}_label", name), label)
+            save_image(os.path.join(folder, f"{split}_inst", name), instance)
+            save_image(os.path.join(folder, f"{split}_img", name), image)
             if progress is not None:
                 progress(1)
     with open(os.path.join(folder, "meta.json"), "w", encoding="utf-8") as fh:

@@ -74,16 +74,18 @@ def make_grid(rows: list[list[np.ndarray]], pad: int = 2, value: int = 255) -> n
 
 
 def save_image(path: str, image: np.ndarray) -> None:
-    """Write an RGB uint8 [H, W, 3] (or [H, W]) PNG atomically: temporary name, then rename."""
+    """Write an RGB uint8 [H, W, 3] (or single-channel [H, W], any depth OpenCV writes) image
+    atomically (temporary name, then rename); the format follows the extension (.png, .jpg, ...).
+    Missing parent folders are created."""
+    from ..io import atomic_write
+    if not os.path.splitext(path)[1]:
+        raise ValueError(f"{path}: an image file name needs an extension (.png, .jpg)")
     image = np.asarray(image)
     if image.ndim == 3:
         image = image[..., ::-1]
-    ext = os.path.splitext(path)[1] or ".png"
-    tmp = f"{path}.tmp-{os.getpid()}{ext}"
-    try:
-        if not cv2.imwrite(tmp, np.ascontiguousarray(image)):
-            raise OSError(f"could not write {path}")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    image = np.ascontiguousarray(image)
+
+    def write(tmp: str) -> None:
+        if not cv2.imwrite(tmp, image):
+            raise OSError(f"could not write {path} (OpenCV cannot write this image to it)")
+    atomic_write(path, write)

@@ -7,42 +7,20 @@ iteration, learning rate, RNG states; a pickle of plain values written by this m
 
 Every file of a save is first written completely under a temporary name in the same
 folder; only then are they renamed into place, the trainer state last. A crash while
-writing leaves the previous files untouched; the trainer state names the iteration
-of the set it belongs to, and a mismatch is reported on load.
+writing leaves the previous files untouched. The trainer state records a digest of every
+other file of its save, and loading refuses a file whose digest differs (a crash between
+the renames would leave such a mixed set).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from typing import Any, Mapping
 
 import paddle
 
-
-def _tmp_name(path: str) -> str:
-    return f"{path}.tmp-{os.getpid()}"
-
-
-def atomic_paddle_save(obj: Any, path: str) -> None:
-    """``paddle.save`` to a temporary name, then rename over ``path``."""
-    tmp = _tmp_name(path)
-    try:
-        paddle.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def atomic_write_text(text: str, path: str) -> None:
-    tmp = _tmp_name(path)
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+from ..io import atomic_write_all, load_weights
 
 
 def checkpoint_paths(directory: str, tag: str, nets: Mapping[str, Any]) -> dict[str, str]:
@@ -55,31 +33,45 @@ def checkpoint_paths(directory: str, tag: str, nets: Mapping[str, Any]) -> dict[
 def save_checkpoint(directory: str, tag: str, nets: Mapping[str, paddle.nn.Layer],
                     optimizers: Mapping[str, Any], trainer_state: Mapping[str, Any]) -> None:
     """Write all files of one checkpoint (see module doc for the guarantees)."""
-    os.makedirs(directory, exist_ok=True)
     paths = checkpoint_paths(directory, tag, nets)
     payloads = {key: net.state_dict() for key, net in nets.items()}
     payloads["optim"] = {key: portable_optimizer_state(opt) for key, opt in optimizers.items()
                          if opt is not None}
-    payloads["trainer"] = dict(trainer_state)
-    temps = {}
-    try:
-        for key, payload in payloads.items():
-            temps[key] = _tmp_name(paths[key])
-            _write(key, payload, temps[key])
-        for key in [k for k in payloads if k != "trainer"] + ["trainer"]:
-            os.replace(temps.pop(key), paths[key])
-    finally:
-        for tmp in temps.values():
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    digests: dict[str, str] = {}
+
+    def writer(key: str):
+        def write(tmp: str) -> None:
+            paddle.save(payloads[key], tmp)
+            digests[os.path.basename(paths[key])] = file_digest(tmp)
+        return write
+
+    def write_trainer(tmp: str) -> None:  # plain values: our own pickle, with the others' digests
+        with open(tmp, "wb") as fh:
+            pickle.dump({**trainer_state, "files": digests}, fh)
+
+    # all written before any is renamed; the trainer state (written last) is renamed last
+    atomic_write_all([(paths[key], writer(key)) for key in payloads] + [(paths["trainer"], write_trainer)])
 
 
-def _write(key: str, payload: Any, path: str) -> None:
-    if key == "trainer":  # plain Python values and RNG states: our own pickle
-        with open(path, "wb") as fh:
-            pickle.dump(payload, fh)
-    else:
-        paddle.save(payload, path)
+def file_digest(path: str) -> str:
+    """BLAKE2b of a file's bytes (hex)."""
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_same_save(paths: Mapping[str, str], trainer_state: Mapping[str, Any]) -> None:
+    """Every file must be the one written with the trainer state (a crash between the
+    renames of one save could otherwise leave a mixed set)."""
+    recorded = trainer_state.get("files", {})
+    for key, path in paths.items():
+        name = os.path.basename(path)
+        if key != "trainer" and name in recorded and os.path.isfile(path) and file_digest(path) != recorded[name]:
+            raise ValueError(f"{path} was not written together with {paths['trainer']} (a save was "
+                             "interrupted between renames?): the checkpoint is a mixed set; resume from "
+                             "another --which_epoch")
 
 
 def load_checkpoint(directory: str, tag: str, nets: Mapping[str, paddle.nn.Layer],
@@ -90,15 +82,17 @@ def load_checkpoint(directory: str, tag: str, nets: Mapping[str, paddle.nn.Layer
                and (key != "optim" or optimizers)]
     if missing:
         raise FileNotFoundError(f"checkpoint '{tag}' in {directory} is incomplete: missing {missing}")
+    with open(paths["trainer"], "rb") as fh:
+        trainer_state = pickle.load(fh)
+    _check_same_save(paths, trainer_state)
     for key, net in nets.items():
-        load_state_strict(net, paddle.load(paths[key]), paths[key])
+        load_weights(net, paths[key])
     if optimizers:
         states = paddle.load(paths["optim"])
         for key, opt in optimizers.items():
             if opt is not None:
                 opt.set_state_dict(restore_optimizer_state(opt, states[key], paths["optim"]))
-    with open(paths["trainer"], "rb") as fh:
-        return pickle.load(fh)
+    return trainer_state
 
 
 def _param_names(opt) -> list[str]:
@@ -132,19 +126,3 @@ def restore_optimizer_state(opt, state: Mapping[str, Any], source: str) -> dict[
             key = names[index] + key[key.index(":") + 1:]
         out[key] = value
     return out
-
-
-def load_state_strict(net: paddle.nn.Layer, state: Mapping[str, Any], source: str) -> None:
-    """``set_state_dict`` that refuses missing, unexpected or mis-shaped keys, naming them."""
-    own = net.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    shapes = sorted(f"{k}: file {list(state[k].shape)} vs model {list(own[k].shape)}"
-                    for k in set(own) & set(state) if list(state[k].shape) != list(own[k].shape))
-    if missing or unexpected or shapes:
-        from ..convert.family import family_hint
-        raise ValueError(f"{source} does not match the model built from the options: "
-                         f"missing {missing[:10]} ({len(missing)}), unexpected {unexpected[:10]} "
-                         f"({len(unexpected)}), shape mismatches {shapes[:10]} ({len(shapes)})."
-                         + family_hint(net, state, source))
-    net.set_state_dict(state)

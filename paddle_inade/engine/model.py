@@ -23,6 +23,21 @@ from ..models.vgg import INADE_WEIGHTS, SPADE_WEIGHTS, VGGLoss, load_vgg19
 INADE_FEAT_MIN_LAYER = 3
 
 
+def encode_styles(netE, is_inade: bool, image, input_instances):
+    """Encode ``image`` [N, 3, H, W]: (z for the generator, KLD loss before ``lambda_kld``).
+
+    inade: z = [s_mu, s_std, b_mu, b_std] each [N, K, noise_nc] (std = exp(0.5 logvar)), KLD
+    averaged over scale and bias; spade: z = mu + eps * std, [N, z_dim].
+    """
+    if is_inade:
+        s_mu, s_logvar, b_mu, b_logvar = netE(image, input_instances)
+        z = [s_mu, paddle.exp(0.5 * s_logvar), b_mu, paddle.exp(0.5 * b_logvar)]
+        return z, (kld_loss(s_mu, s_logvar) + kld_loss(b_mu, b_logvar)) / 2
+    mu, logvar = netE(image)
+    std = paddle.exp(0.5 * logvar)
+    return paddle.randn(std.shape) * std + mu, kld_loss(mu, logvar)
+
+
 class Pix2PixModel(nn.Layer):
     """Holds netG, netE (or None), netD (or None) and the loss terms.
 
@@ -51,26 +66,29 @@ class Pix2PixModel(nn.Layer):
 
     # ----------------------------------------------------------------- encoding
     def encode(self, image, input_instances):
-        """Return (z for the generator, KLD loss before ``lambda_kld``).
+        """Return (z for the generator, KLD loss before ``lambda_kld``); see :func:`encode_styles`."""
+        return encode_styles(self.netE, self.cfg.is_inade, image, input_instances)
 
-        inade: z = [s_mu, s_std, b_mu, b_std] each [N, K, noise_nc], KLD averaged over
-        scale and bias; spade: z = mu + eps * std, [N, z_dim].
-        """
-        if self.cfg.is_inade:
-            s_mu, s_logvar, b_mu, b_logvar = self.netE(image, input_instances)
-            z = [s_mu, paddle.exp(0.5 * s_logvar), b_mu, paddle.exp(0.5 * b_logvar)]
-            return z, (kld_loss(s_mu, s_logvar) + kld_loss(b_mu, b_logvar)) / 2
-        mu, logvar = self.netE(image)
-        std = paddle.exp(0.5 * logvar)
-        return paddle.randn(std.shape) * std + mu, kld_loss(mu, logvar)
+    def prior_count(self, batch: int) -> int:
+        """How many of ``batch`` samples take prior styles instead of encoded ones (the last ones)."""
+        return int(round(self.cfg.prior_fraction * batch)) if self.netE is not None and self.cfg.is_inade else 0
 
     def generate_fake(self, semantics, image, instances, sketch=None, noise=None,
                       noise_ins=None, compute_kld: bool = False):
-        """Fake image [N, 3, H, W] and the weighted KLD loss (or None)."""
+        """Fake image [N, 3, H, W] and the weighted KLD loss (or None).
+
+        With ``prior_fraction`` the last :meth:`prior_count` samples get the prior N(0, 1) in place
+        of their encoded styles (mu 0, std 1), so the GAN loss also trains prior samples.
+        """
         z, kld = None, None
         if self.netE is not None:
             z, kld = self.encode(image, instances)
             kld = kld * self.cfg.lambda_kld if compute_kld else None
+            n_prior = self.prior_count(image.shape[0])
+            if n_prior:
+                keep = paddle.concat([paddle.ones([image.shape[0] - n_prior, 1, 1]), paddle.zeros([n_prior, 1, 1])])
+                s_mu, s_std, b_mu, b_std = z
+                z = [s_mu * keep, s_std * keep + (1 - keep), b_mu * keep, b_std * keep + (1 - keep)]
         fake = self.netG(semantics, z=z, input_instances=instances, sketch=sketch,
                          noise=noise, noise_ins=noise_ins)
         return fake, kld
@@ -80,14 +98,17 @@ class Pix2PixModel(nn.Layer):
         """D on [fake; real] in one batch -> (pred_fake, pred_real), lists per scale/layer."""
         both = paddle.concat([paddle.concat([semantics, fake], 1),
                               paddle.concat([semantics, real], 1)], 0)
-        half = fake.shape[0]
-        out = self.netD(both)
-        return ([[t[:half] for t in scale] for scale in out],
-                [[t[half:] for t in scale] for scale in out])
+        halves = [[paddle.split(t, 2, axis=0) for t in scale] for scale in self.netD(both)]
+        return ([[f for f, _ in scale] for scale in halves], [[r for _, r in scale] for scale in halves])
 
     def generator_losses(self, semantics, image, instances, sketch=None, noise=None,
                          noise_ins=None):
-        """Loss terms of the generator step (dict of scalars) and the fake image."""
+        """Loss terms of the generator step (dict of scalars) and the fake image.
+
+        The reconstruction terms (feature matching, VGG, L1) compare only the samples generated
+        from their own encoded styles with their photos, not the prior samples of
+        ``prior_fraction``.
+        """
         losses = {}
         fake, kld = self.generate_fake(semantics, image, instances, sketch, noise, noise_ins,
                                        compute_kld=self.netE is not None)
@@ -95,13 +116,28 @@ class Pix2PixModel(nn.Layer):
             losses["KLD"] = kld
         pred_fake, pred_real = self.discriminate(semantics, fake, image)
         losses["GAN"] = self.criterion_gan(pred_fake, True, for_discriminator=False)
+        n_rec = fake.shape[0] - self.prior_count(fake.shape[0])
+        fake_rec, real_rec = fake, image
+        if n_rec < fake.shape[0]:
+            pred_fake = [[t[:n_rec] for t in scale] for scale in pred_fake]
+            pred_real = [[t[:n_rec] for t in scale] for scale in pred_real]
+            fake_rec, real_rec = fake[:n_rec], image[:n_rec]
+        if n_rec > 0:
+            losses.update(self._reconstruction_losses(pred_fake, pred_real, fake_rec, real_rec))
+        return losses, fake
+
+    def _reconstruction_losses(self, pred_fake, pred_real, fake, image) -> dict:
+        """GAN_Feat (INADE: discriminator layers >= 3 only), VGG and L1 of fakes against their photos."""
+        losses = {}
         if not self.cfg.no_ganFeat_loss:
             min_layer = INADE_FEAT_MIN_LAYER if self.cfg.is_inade else 0
             losses["GAN_Feat"] = feature_matching_loss(pred_fake, pred_real, self.cfg.lambda_feat,
                                                        min_layer)
         if self.criterion_vgg is not None:
             losses["VGG"] = self.criterion_vgg(fake, image) * self.cfg.lambda_vgg
-        return losses, fake
+        if self.cfg.lambda_l1 > 0:
+            losses["L1"] = paddle.abs(fake - image).mean() * self.cfg.lambda_l1
+        return losses
 
     def discriminator_losses(self, semantics, image, instances, sketch=None, noise=None,
                              noise_ins=None):

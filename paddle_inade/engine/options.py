@@ -13,62 +13,14 @@ import argparse
 import dataclasses
 import os
 import typing
-from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 import yaml
 
 from ..config import PRESETS, INADEConfig
+from ..io import read_options_file
 from ..smis.config import PRESETS as SMIS_PRESETS
-from ..smis.config import SMISConfig
-
-#: ``--model``: INADE / SPADE (the original's ``pix2pix`` model) or GroupDNet (SMIS's ``smis``).
-MODEL_CONFIGS = {"inade": INADEConfig, "pix2pix": INADEConfig, "smis": SMISConfig}
-
-
-@dataclass
-class TrainOptions:
-    """The original's training options (``options/train_options.py``) plus our own."""
-
-    name: str = "label2coco"
-    checkpoints_dir: str = "./checkpoints"
-    batchSize: int = 1
-    niter: int = 50
-    niter_decay: int = 0
-    lr: float = 0.0002
-    beta1: float = 0.0
-    beta2: float = 0.9
-    no_TTUR: bool = False
-    D_steps_per_G: int = 1
-    display_freq: int = 100
-    print_freq: int = 100
-    save_latest_freq: int = 5000
-    save_epoch_freq: int = 10
-    continue_train: bool = False
-    which_epoch: str = "latest"
-    gpu_ids: str = "0"
-    use_amp: bool = False
-    max_steps: Optional[int] = None
-    seed: int = 0
-    vgg_weights: Optional[str] = None
-    n_display_samples: int = 3
-    model: str = "inade"
-
-    def __post_init__(self) -> None:
-        for key in ("batchSize", "D_steps_per_G", "display_freq", "print_freq", "save_latest_freq",
-                    "save_epoch_freq", "n_display_samples"):
-            if getattr(self, key) < 1:
-                raise ValueError(f"--{key} must be >= 1, got {getattr(self, key)}")
-        if self.niter < 0 or self.niter_decay < 0 or self.niter + self.niter_decay < 1:
-            raise ValueError("--niter + --niter_decay must be >= 1 epochs")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError(f"--max_steps must be >= 1, got {self.max_steps}")
-        if self.model not in MODEL_CONFIGS:
-            raise ValueError(f"--model {self.model!r} is not one of {sorted(MODEL_CONFIGS)}")
-
-    @property
-    def experiment_dir(self) -> str:
-        return os.path.join(self.checkpoints_dir, self.name)
+from ..train_options import MODEL_CONFIGS, TrainOptions
 
 
 #: Complete runs, over all three groups. ``toy`` is what ``python tools/train.py`` runs.
@@ -120,7 +72,8 @@ def build_parser(description: str, model: str = "inade") -> argparse.ArgumentPar
     """Every option of the three groups (the model group of ``--model``), with defaults
     suppressed so that only the options the user typed come back from ``parse_args``."""
     parser = argparse.ArgumentParser(description=description, argument_default=argparse.SUPPRESS)
-    parser.add_argument("--config", help="YAML file with options (flat, or under model/data/train)")
+    parser.add_argument("--config", help="options file: YAML (flat, or under model/data/train, as a run's "
+                        "opt.yaml) or the original's opt.txt")
     parser.add_argument("--preset", choices=sorted(run_presets(model)), help="a named set of options")
     seen = set()
     for group, cls in _groups(model).items():
@@ -137,25 +90,6 @@ def build_parser(description: str, model: str = "inade") -> argparse.ArgumentPar
             else:
                 arg_group.add_argument(f"--{name}", type=base, help=f"(default {defaults[name]})")
     return parser
-
-
-def _flatten_yaml(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            content = yaml.safe_load(fh) or {}
-    except OSError as exc:
-        raise FileNotFoundError(f"--config {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"--config {path}: not valid YAML ({exc})") from exc
-    if not isinstance(content, dict):
-        raise ValueError(f"--config {path}: expected a mapping of options, got {type(content).__name__}")
-    flat: dict[str, Any] = {}
-    for key, value in content.items():
-        if key in ("model", "data", "train") and isinstance(value, dict):
-            flat.update(value)
-        else:
-            flat[key] = value
-    return flat
 
 
 def split_options(flat: Mapping[str, Any], source: str):
@@ -179,11 +113,10 @@ def resolve(args: Mapping[str, Any], model: str = "inade") -> dict[str, Any]:
     from ..data import DataConfig
     args = dict(args)
     config_file, preset = args.pop("config", None), args.pop("preset", None)
-    from_file = _flatten_yaml(config_file) if config_file else {}
-    known = set().union(*(_field_types(c) for c in _groups(model).values())) | {"semantic_nc"}
-    unknown = sorted(set(from_file) - known)
-    if unknown:
-        raise ValueError(f"--config {config_file}: unknown option(s) {unknown}")
+    try:
+        from_file = read_options_file(config_file).flat() if config_file else {}
+    except (ValueError, FileNotFoundError) as exc:
+        raise type(exc)(f"--config {exc}") from exc
     if preset is None and not from_file and "dataset_mode" not in args:
         preset = "toy"
     layered: dict[str, Any] = dict(run_presets(model)[preset]) if preset else {}
@@ -197,14 +130,3 @@ def resolve(args: Mapping[str, Any], model: str = "inade") -> dict[str, Any]:
 def options_to_yaml(model, data, train: TrainOptions) -> str:
     return yaml.safe_dump({"model": model.to_dict(), "data": dataclasses.asdict(data) if data else {},
                            "train": dataclasses.asdict(train)}, sort_keys=True)
-
-
-def load_saved_options(path: str) -> dict[str, dict[str, Any]]:
-    """The options saved beside a checkpoint (``opt.yaml``), as {group: {option: value}}."""
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no saved options at {path}")
-    with open(path, encoding="utf-8") as fh:
-        saved = yaml.safe_load(fh)
-    if not isinstance(saved, dict) or not {"model", "train"} <= set(saved):
-        raise ValueError(f"{path}: not an options file written by paddle_inade (needs model/train)")
-    return saved

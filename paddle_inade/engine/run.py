@@ -8,8 +8,8 @@ from typing import Any, Optional, Sequence
 import paddle
 
 from ..device import select_device
-from .options import (_flatten_yaml, build_parser, load_saved_options, model_name, resolve,
-                      split_options)
+from ..io import read_options_file, read_saved_options
+from .options import build_parser, model_name, resolve, split_options
 from .trainer import Trainer
 
 #: Options about this invocation, not about the run: never taken from the saved opt.yaml.
@@ -20,19 +20,19 @@ def _check_resume(flat: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]
     """With --continue_train: the saved options are the base; a model option given now that
     differs from the saved one is an error (the checkpoint was trained with another config)."""
     exp_dir = os.path.join(flat.get("checkpoints_dir", "./checkpoints"), flat.get("name", ""))
-    saved_path = os.path.join(exp_dir, "opt.yaml")
-    if not os.path.isfile(saved_path):
+    saved = read_saved_options(exp_dir) if os.path.isdir(exp_dir) else None
+    if saved is None or not saved.path.endswith("opt.yaml"):
+        what = "it was trained by the original code (opt.txt)" if saved else "no opt.yaml"
         raise FileNotFoundError(f"--continue_train: no checkpoint to resume in {exp_dir} "
-                                f"(no opt.yaml); check --name and --checkpoints_dir")
-    saved = load_saved_options(saved_path)
-    conflicts = {k: (saved["model"][k], v) for k, v in given.items()
-                 if k in saved["model"] and saved["model"][k] != v}
+                                f"({what}); check --name and --checkpoints_dir")
+    conflicts = {k: (saved.model[k], v) for k, v in given.items()
+                 if k in saved.model and saved.model[k] != v}
     if conflicts:
-        raise ValueError(f"--continue_train: {saved_path} was trained with other model options "
+        raise ValueError(f"--continue_train: {saved.path} was trained with other model options "
                          + ", ".join(f"{k}: saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items()))
-    train = {k: v for k, v in saved["train"].items() if k not in PER_INVOCATION}
-    merged = {**saved.get("data", {}), **train, **saved["model"]}
-    merged.update({k: v for k, v in given.items() if k not in saved["model"]})
+    train = {k: v for k, v in saved.train.items() if k not in PER_INVOCATION}
+    merged = {**saved.data, **train, **saved.model}
+    merged.update({k: v for k, v in given.items() if k not in saved.model})
     merged["continue_train"] = True
     return merged
 
@@ -55,16 +55,17 @@ def choose_model(argv: Optional[Sequence[str]] = None) -> str:
     known, _ = pre.parse_known_args(argv)
     saved = None
     if known.continue_train and known.name:
-        path = os.path.join(known.checkpoints_dir, known.name, "opt.yaml")
-        if os.path.isfile(path):
-            saved = model_name(load_saved_options(path)["train"].get("model", "inade"))
+        folder = os.path.join(known.checkpoints_dir, known.name)
+        options = read_saved_options(folder) if os.path.isdir(folder) else None
+        if options is not None:
+            saved = model_name(str(options.train.get("model", "inade")))
     if known.model:
         model = model_name(known.model)
         if saved is not None and saved != model:
             raise ValueError(f"--continue_train: {known.name} is a --model {saved} run, not --model {model}")
         return model
-    if known.config:
-        value = _flatten_yaml(known.config).get("model")
+    if known.config and os.path.isfile(known.config):
+        value = read_options_file(known.config).train.get("model")
         if isinstance(value, str):
             return model_name(value)
     return saved or "inade"

@@ -11,16 +11,16 @@ from __future__ import annotations
 import logging
 import math
 import os
-import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 import paddle
 from tqdm import tqdm
 
 from ..config import INADEConfig
 from ..models import preprocess_input
-from .checkpoints import atomic_write_text, load_checkpoint, save_checkpoint
+from ..io import atomic_write_text
+from .checkpoints import load_checkpoint, save_checkpoint
+from .ema import WeightAverage
 from .model import build_model
 from .optim import OptimSettings, make_optimizers, set_learning_rates
 from .options import TrainOptions, options_to_yaml
@@ -42,7 +42,6 @@ class TrainerState:
     epoch: int = 1
     epoch_iter: int = 0
     total_steps: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class Trainer:
@@ -68,6 +67,10 @@ class Trainer:
         self.opt_g, self.opt_d = make_optimizers(self.model.generator_parameters(),
                                                  self.model.netD.parameters(), self.optim)
         self.scalers = self._amp_scalers()
+        self.ema = None
+        if opts.ema_nimg > 0:
+            self.ema = WeightAverage(self._generator_nets(), opts.ema_nimg, opts.ema_rampup)
+        self.quality_layouts = None  # the fixed evaluation layouts, read at the first measurement
         self.state = TrainerState()
         self.history: list[dict[str, float]] = []  # losses of every step run by this object
         self.visuals = VisualLogger(os.path.join(self.dir, "vdl"), model_cfg) if self.rank == 0 else None
@@ -82,15 +85,33 @@ class Trainer:
         return (paddle.amp.GradScaler(init_loss_scaling=2.0 ** 15),
                 paddle.amp.GradScaler(init_loss_scaling=2.0 ** 15))
 
-    def nets(self) -> dict[str, paddle.nn.Layer]:
-        nets = {"G": self.model.netG, "D": self.model.netD}
+    def _generator_nets(self) -> dict[str, paddle.nn.Layer]:
+        nets = {"G": self.model.netG}
         if self.model.netE is not None:
             nets["E"] = self.model.netE
         return nets
 
+    def nets(self) -> dict[str, paddle.nn.Layer]:
+        """Every network a checkpoint holds: G, D, E, and the weight averages G_ema, E_ema."""
+        nets = {**self._generator_nets(), "D": self.model.netD}
+        if self.ema is not None:
+            nets.update({f"{key}_ema": net for key, net in self.ema.nets.items()})
+        return nets
+
+    def sampling_nets(self):
+        """(G, E or None) for pictures and measurements: the weight averages when kept."""
+        nets = self.ema.nets if self.ema is not None else self._generator_nets()
+        return nets["G"], nets.get("E")
+
     def resume(self, tag: str) -> None:
         """Load the checkpoint ``tag`` and the RNG state saved with it."""
-        saved = load_checkpoint(self.dir, tag, self.nets(), {"G": self.opt_g, "D": self.opt_d})
+        nets = self.nets()
+        if self.ema is not None and not os.path.isfile(os.path.join(self.dir, f"{tag}_net_G_ema.pdparams")):
+            log.info("checkpoint %s/%s has no weight average: it starts from the loaded weights", self.dir, tag)
+            nets = {k: v for k, v in nets.items() if not k.endswith("_ema")}
+        saved = load_checkpoint(self.dir, tag, nets, {"G": self.opt_g, "D": self.opt_d})
+        if self.ema is not None and "G_ema" not in nets:
+            self.ema = WeightAverage(self._generator_nets(), self.opts.ema_nimg, self.opts.ema_rampup)
         self.state = TrainerState(saved["epoch"], saved["epoch_iter"], saved["total_steps"])
         paddle.set_rng_state(saved["paddle_rng"])
         log.info("resumed from %s/%s at epoch %d, iteration %d", self.dir, tag,
@@ -101,15 +122,14 @@ class Trainer:
             return
         state = {"epoch": self.state.epoch, "epoch_iter": self.state.epoch_iter,
                  "total_steps": self.state.total_steps, "lr": self.opt_g.get_lr(),
-                 "paddle_rng": paddle.get_rng_state(), "numpy_rng": np.random.get_state(),
-                 "python_rng": random.getstate()}
+                 "paddle_rng": paddle.get_rng_state()}
         save_checkpoint(self.dir, str(tag), self.nets(), {"G": self.opt_g, "D": self.opt_d}, state)
 
     def write_options(self) -> None:
         if self.rank == 0:
             os.makedirs(self.dir, exist_ok=True)
-            atomic_write_text(options_to_yaml(self.cfg, self.data_cfg, self.opts),
-                              os.path.join(self.dir, "opt.yaml"))
+            atomic_write_text(os.path.join(self.dir, "opt.yaml"),
+                              options_to_yaml(self.cfg, self.data_cfg, self.opts))
 
     # -------------------------------------------------------------------- loop
     @property
@@ -128,6 +148,9 @@ class Trainer:
         inputs = preprocess_input(batch, self.cfg)
         g_losses, _ = generator_step(self.model, self.opt_g, inputs, noise, noise_ins,
                                      scaler=self.scalers[0])
+        if self.ema is not None:
+            images = (self.state.total_steps + 1) * self.opts.batchSize * self.world
+            self.ema.update(self._generator_nets(), self.opts.batchSize * self.world, images)
         for _ in range(self.opts.D_steps_per_G):
             d_losses = discriminator_step(self.model, self.opt_d, inputs, noise, noise_ins,
                                           scaler=self.scalers[1])
@@ -166,9 +189,11 @@ class Trainer:
         bar.close()
         self.save("latest")
         if self.visuals is not None and batch is not None:
-            self.visuals.samples(self.model, batch, self.state.total_steps,
+            self.visuals.samples(*self.sampling_nets(), batch, self.state.total_steps,
                                  self.opts.n_display_samples, self.opts.seed,
                                  os.path.join(self.dir, "samples"))
+            if self.opts.quality_freq and self.state.total_steps % self.opts.quality_freq:
+                self.measure_quality()
         return self.state
 
     def _after_step(self, batch, losses, bar) -> None:
@@ -179,10 +204,33 @@ class Trainer:
             if step % self.opts.print_freq == 0 or step == 1:
                 self.visuals.scalars(losses, self.opt_g.get_lr(), self.opt_d.get_lr(), step)
             if step % self.opts.display_freq == 0 or step == 1:
-                self.visuals.samples(self.model, batch, step, self.opts.n_display_samples,
+                self.visuals.samples(*self.sampling_nets(), batch, step, self.opts.n_display_samples,
                                      self.opts.seed, os.path.join(self.dir, "samples"))
+            if self.opts.quality_freq and step % self.opts.quality_freq == 0:
+                self.measure_quality()
         if step % self.opts.save_latest_freq == 0:
             self.save("latest")
+
+    def measure_quality(self):
+        """The quality measure (:mod:`paddle_inade.eval.quality`) of the sampling networks on a fixed
+        set of evaluation layouts, logged to VisualDL as ``quality/*``; returns the report."""
+        from ..eval.quality import evaluate_quality
+        from ..pipeline import INADEPipeline
+        if self.quality_layouts is None:
+            from ..data.setup import evaluation_layouts
+            self.quality_layouts = evaluation_layouts(self.data_cfg, self.cfg, self.opts.quality_layouts)
+        netG, netE = self.sampling_nets()
+        modes = [(net, net.training) for net in (netG, netE) if net is not None]
+        rng_state = paddle.get_rng_state()
+        try:
+            report = evaluate_quality(INADEPipeline(self.cfg, netG, netE), self.quality_layouts,
+                                      self.opts.quality_samples, seed=self.opts.seed, n_restyle=2)
+        finally:
+            for net, training in modes:
+                net.train() if training else net.eval()
+            paddle.set_rng_state(rng_state)
+        self.visuals.quality(report.scalars(), self.state.total_steps)
+        return report
 
     def _end_epoch(self, epoch: int) -> None:
         self.state.epoch, self.state.epoch_iter = epoch + 1, 0

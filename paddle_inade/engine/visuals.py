@@ -32,10 +32,11 @@ class VisualLogger:
         self.writer.add_scalar("lr/D", float(lr_d), step)
         self.writer.flush()
 
-    def samples(self, model, batch: dict, step: int, n_samples: int, seed: int,
+    def samples(self, netG, netE, batch: dict, step: int, n_samples: int, seed: int,
                 png_dir: str | None = None) -> None:
-        """Log the grid as image tag ``samples``; also write ``png_dir/step_<step>.png``."""
-        grid = sample_grid(model, batch, self.cfg, n_samples, seed)
+        """Log the grid of :func:`sample_grid` as image tag ``samples``; also write
+        ``png_dir/step_<step>.png``."""
+        grid = sample_grid(netG, netE, batch, self.cfg, n_samples, seed)
         self.writer.add_image("samples", grid, step, dataformats="HWC")
         self.writer.flush()
         if png_dir is not None:
@@ -43,30 +44,46 @@ class VisualLogger:
             os.makedirs(png_dir, exist_ok=True)
             save_image(os.path.join(png_dir, f"step_{step:06d}.png"), grid)
 
+    def quality(self, scalars: dict, step: int) -> None:
+        """Log the quality measure's numbers as ``quality/<name>``."""
+        for key, value in scalars.items():
+            self.writer.add_scalar(f"quality/{key}", float(value), step)
+        self.writer.flush()
+
     def close(self) -> None:
         self.writer.close()
 
 
-def sample_grid(model, batch: dict, cfg: INADEConfig, n_samples: int, seed: int,
+def sample_grid(netG, netE, batch: dict, cfg: INADEConfig, n_samples: int, seed: int,
                 max_rows: int = 4) -> np.ndarray:
-    """uint8 [H', W', 3] grid of the generator's current outputs for ``batch``.
+    """uint8 [H', W', 3] grid of ``netG``'s outputs for ``batch`` (``netE``: encoder or None).
 
-    Runs in eval mode under a fixed seed and restores the modes and the RNG state, so
-    logging does not change the training run.
+    Rows (up to ``max_rows`` batch elements): label colours | instance boundaries | real |
+    reconstruction (from the encoded photo, with an encoder) | ``n_samples`` prior samples. Runs
+    in eval mode under a fixed seed and restores the modes and the RNG state, so logging does not
+    change the training run.
     """
     from ..data.visualize import colorize_label, instance_boundaries, make_grid, to_uint8_image
+    from .model import encode_styles
     rng_state = paddle.get_rng_state()
-    modes = {name: net.training for name, net in model.named_children()}
-    model.eval()
+    nets = [net for net in (netG, netE) if net is not None]
+    modes = [net.training for net in nets]
+    for net in nets:
+        net.eval()
     try:
         paddle.seed(seed)
         semantics, image, instances, sketch = preprocess_input(batch, cfg)
         columns = []
         with paddle.no_grad():
-            if model.netE is not None:
-                columns.append(model.generate_fake(semantics, image, instances, sketch)[0])
+            if netE is not None:
+                if getattr(cfg, "model", "inade") == "smis":  # GroupDNet: codes of the class crops
+                    from ..smis.model import reparameterized_codes
+                    z, _ = reparameterized_codes(netE, cfg, semantics, image)
+                else:
+                    z, _ = encode_styles(netE, cfg.is_inade, image, instances)
+                columns.append(netG(semantics, z=z, input_instances=instances, sketch=sketch))
             for _ in range(n_samples):
-                columns.append(model.sample(semantics, instances, sketch))
+                columns.append(netG(semantics, input_instances=instances, sketch=sketch))
         label = np.asarray(batch["label"])[:, 0]
         inst = np.asarray(batch["instance"])[:, 0]
         rows = []
@@ -76,6 +93,6 @@ def sample_grid(model, batch: dict, cfg: INADEConfig, n_samples: int, seed: int,
                          real] + [to_uint8_image(col[b].numpy()) for col in columns])
         return make_grid(rows)
     finally:
-        for name, net in model.named_children():
-            net.train() if modes[name] else net.eval()
+        for net, mode in zip(nets, modes):
+            net.train() if mode else net.eval()
         paddle.set_rng_state(rng_state)

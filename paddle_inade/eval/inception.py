@@ -167,16 +167,12 @@ def load_inception(path: str) -> FIDInceptionV3:
 
     Raises FileNotFoundError for a missing file and ValueError when a key or shape does not fit.
     """
+    from ..io import load_weights
     net = FIDInceptionV3()
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no Inception weights file (pytorch-fid's "
                                 "pt_inception-2015-12-05-6726825d.pth or a converted .pdparams)")
-    if path.endswith(".pdparams"):
-        from ..engine.checkpoints import load_state_strict
-        load_state_strict(net, paddle.load(path), path)
-    else:
-        from ..convert import load_torch_weights
-        load_torch_weights(net, path)
+    load_weights(net, path)
     net.eval()
     return net
 

@@ -8,6 +8,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from ..nn import PlainNormSpec
+from ..nn.channel_bias import Conv2D
 from .norm_layers import conv_norm
 
 
@@ -22,12 +23,12 @@ class NLayerDiscriminator(nn.Layer):
         super().__init__()
         kw, pad = 4, int(math.ceil((4 - 1.0) / 2))
         nf = ndf
-        units = [nn.Sequential(nn.Conv2D(input_nc, nf, kw, stride=2, padding=pad), nn.LeakyReLU(0.2))]
+        units = [nn.Sequential(Conv2D(input_nc, nf, kw, stride=2, padding=pad), nn.LeakyReLU(0.2))]
         for n in range(1, n_layers):
             nf_prev, nf = nf, min(nf * 2, 512)
             stride = 1 if n == n_layers - 1 else 2
             units.append(nn.Sequential(conv_norm(nf_prev, nf, kw, stride, pad, norm), nn.LeakyReLU(0.2)))
-        units.append(nn.Sequential(nn.Conv2D(nf, 1, kw, stride=1, padding=pad)))
+        units.append(nn.Sequential(Conv2D(nf, 1, kw, stride=1, padding=pad)))
         self.n_units = len(units)
         for i, unit in enumerate(units):
             setattr(self, f"model{i}", unit)

@@ -16,6 +16,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from ..config import INADEConfig
+from ..nn.channel_bias import Conv2D
 from ..nn.index_maps import IndexMaps
 from .resnet_block import SPADEResnetBlock
 
@@ -73,7 +74,7 @@ class SPADEGenerator(nn.Layer):
         if self.from_vector:
             self.fc = nn.Linear(cfg.z_dim, 16 * nf * self.sh * self.sw)
         else:
-            self.fc = nn.Conv2D(cfg.semantic_nc, 16 * nf, 3, padding=1)
+            self.fc = Conv2D(cfg.semantic_nc, 16 * nf, 3, padding=1)
         block = dict(norm=cfg.g_norm, norm_mode=cfg.norm_mode, semantic_nc=cfg.semantic_nc,
                      label_channels=cfg.label_channels, noise_nc=cfg.noise_nc,
                      add_sketch=cfg.add_sketch)
@@ -89,7 +90,7 @@ class SPADEGenerator(nn.Layer):
         if self.most:
             self.up_4 = SPADEResnetBlock(nf, nf // 2, **block)
             final_nc = nf // 2
-        self.conv_img = nn.Conv2D(final_nc, 3, 3, padding=1)
+        self.conv_img = Conv2D(final_nc, 3, 3, padding=1)
 
     # ------------------------------------------------------------------ inputs
     def _start(self, seg: paddle.Tensor, z, noise_ins) -> paddle.Tensor:

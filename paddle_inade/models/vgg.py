@@ -13,6 +13,8 @@ import paddle
 import paddle.nn.functional as F
 from paddle import nn
 
+from ..nn.channel_bias import Conv2D
+
 # conv widths of VGG19, 'M' = max pool (same indices as torchvision's features)
 _CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
 _CUTS = (2, 7, 12, 21, 30)
@@ -27,7 +29,7 @@ def vgg19_features() -> nn.Sequential:
         if v == "M":
             layers.append(nn.MaxPool2D(2, 2))
         else:
-            layers += [nn.Conv2D(channels, v, 3, padding=1), nn.ReLU()]
+            layers += [Conv2D(channels, v, 3, padding=1), nn.ReLU()]
             channels = v
     return nn.Sequential(*layers[:_CUTS[-1]])
 
@@ -51,9 +53,16 @@ class VGG19(nn.Layer):
         return outs
 
 
+def vgg19_feature_state(state):
+    """The entries of a VGG19 state dict that :class:`VGG19` has (``features.<i>`` up to relu5_1)."""
+    return {k: v for k, v in state.items() if k.startswith("features.") and k.split(".")[1].isdigit()
+            and int(k.split(".")[1]) < _CUTS[-1]}
+
+
 def load_vgg19(path: str | None) -> VGG19:
     """VGG19 with weights from ``path`` (.pdparams, or torchvision's vgg19 .pth), or
     Paddle's ImageNet weights when ``path`` is None (downloads; a clear error offline)."""
+    from ..io import TorchState, load_state_file, load_weights
     vgg = VGG19()
     if path is None:
         try:
@@ -64,24 +73,13 @@ def load_vgg19(path: str | None) -> VGG19:
                 "could not get VGG19 ImageNet weights for the VGG loss "
                 f"({type(exc).__name__}: {exc}); pass --vgg_weights FILE (.pdparams or torchvision's "
                 "vgg19 .pth) or --no_vgg_loss") from exc
-        state = {k: v for k, v in state.items() if k.startswith("features.")}
-        vgg.set_state_dict({k: v for k, v in state.items()
-                            if int(k.split(".")[1]) < _CUTS[-1]})
-        return vgg
+        return load_weights(vgg, vgg19_feature_state(state), source="Paddle's ImageNet VGG19")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"--vgg_weights {path}: no such file")
-    if path.endswith(".pdparams"):
-        state = paddle.load(path)
-        state = {k: v for k, v in state.items() if k.startswith("features.")
-                 and int(k.split(".")[1]) < _CUTS[-1]}
-        from ..convert.name_map import load_paddle_state
-        load_paddle_state(vgg, state, source=path)
-    else:
-        from ..convert import load_torch_weights, read_torch_checkpoint
-        state = {k: v for k, v in read_torch_checkpoint(path).items()
-                 if k.startswith("features.") and int(k.split(".")[1]) < _CUTS[-1]}
-        load_torch_weights(vgg, state, strict=True)
-    return vgg
+    state = load_state_file(path)
+    features = vgg19_feature_state(state)
+    return load_weights(vgg, TorchState(features) if isinstance(state, TorchState) else features,
+                        source=f"--vgg_weights {path}")
 
 
 class VGGLoss(nn.Layer):

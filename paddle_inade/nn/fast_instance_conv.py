@@ -23,8 +23,8 @@ rounding (plain autograd): the convolution's gradient is zero at the overwritten
 and the recomputation's gradient flows there instead.
 
 The boundary geometry depends only on the id map; it is computed with numpy on the host (one
-small channel) by :func:`instance_conv_geometry`, remembered per id tensor by
-:func:`cached_instance_conv_geometry`, and can also be passed explicitly. While a static graph
+small channel) by :func:`instance_conv_geometry` in every call, or passed in explicitly by a
+caller that uses one id map for several convolutions of the same shape. While a static graph
 is traced (``paddle.jit``) the values are not available and the unfold version is used.
 
 Costs on a 2-core CPU ([2, 64, 128, 128] -> 128, 13 % crossing windows): 1.2x (stride 1) and
@@ -33,13 +33,13 @@ Costs on a 2-core CPU ([2, 64, 128, 128] -> 128, 13 % crossing windows): 1.2x (s
 """
 from __future__ import annotations
 
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import paddle
 import paddle.nn.functional as F
+
+from .channel_bias import conv2d
 
 
 def conv_out_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -146,62 +146,14 @@ def instance_conv_geometry(instances: paddle.Tensor, kernel: int, stride: int,
         fraction=float(counts.sum()) / float(n * ho * wo))
 
 
-_CACHE_SIZE = 16
-_cache: OrderedDict[tuple, tuple] = OrderedDict()
-
-
-def cached_instance_conv_geometry(instances: paddle.Tensor, kernel: int, stride: int,
-                                  padding: int) -> InstanceConvGeometry | None:
-    """:func:`instance_conv_geometry`, remembered for the last few id maps.
-
-    Layers that get the same id tensor (e.g. an encoder's heads) compute it once. An entry
-    is used only while its tensor is alive and unmodified (same object, same in-place
-    version).
-    """
-    key = (id(instances), kernel, stride, padding)
-    version = instances._inplace_version()
-    hit = _cache.get(key)
-    if hit is not None and hit[0]() is instances and hit[1] == version:
-        _cache.move_to_end(key)
-        return hit[2]
-    geometry = instance_conv_geometry(instances, kernel, stride, padding)
-    _cache[key] = (weakref.ref(instances, lambda _: _cache.pop(key, None)), version, geometry)
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
-    return geometry
-
-
-_rows_cache: dict = {}
-
-
 def _channel_last_rows(x: paddle.Tensor) -> paddle.Tensor:
     """[N, C, H, W] -> [N*H*W, C] contiguous.
 
     ``einsum`` runs Paddle's dense transpose kernel (forward and backward), several times faster
-    on the CPU than making a transposed view contiguous. When no gradient is recorded for ``x``
-    the copy is remembered while ``x`` lives unmodified, so several layers reading the same
-    activation (an encoder's four heads) transpose it once; with autograd every call makes its
-    own (a remembered graph node could be used again after its backward has run).
+    on the CPU than making a transposed view contiguous.
     """
     n, c, h, w = x.shape
-    recorded = paddle.is_grad_enabled() and not x.stop_gradient
-    if recorded:
-        return paddle.einsum("ncp->npc", x.reshape([n, c, h * w])).reshape([n * h * w, c])
-    version = x._inplace_version()
-    hit = _rows_cache.get(id(x))
-    if hit is not None and hit[0]() is x and hit[1] == version:
-        return hit[2]
-    rows = paddle.einsum("ncp->npc", x.reshape([n, c, h * w])).reshape([n * h * w, c])
-    key = id(x)
-    _rows_cache.clear()  # keep one activation at most
-    _rows_cache[key] = (weakref.ref(x, lambda _: _rows_cache.pop(key, None)), version, rows)
-    return rows
-
-
-def clear_caches() -> None:
-    """Forget the remembered geometries and channel-last copies (benchmarks use this)."""
-    _cache.clear()
-    _rows_cache.clear()
+    return paddle.einsum("ncp->npc", x.reshape([n, c, h * w])).reshape([n * h * w, c])
 
 
 def _recompute_windows(x: paddle.Tensor, weight: paddle.Tensor, bias: paddle.Tensor | None,
@@ -262,8 +214,8 @@ def fast_instance_conv2d(x: paddle.Tensor, instances: paddle.Tensor, weight: pad
     Args:
         x: [N, C, H, W]; instances: [N, 1, H, W] ids (floats) at x's size;
         weight: [F, C, k, k]; bias: [F] or None.
-        geometry: the precomputed :func:`instance_conv_geometry` of ``instances`` (when None:
-            :func:`cached_instance_conv_geometry`).
+        geometry: the precomputed :func:`instance_conv_geometry` of ``instances`` (computed here
+            when None).
     Returns:
         [N, F, H_out, W_out]. While a static graph is traced (``paddle.jit``) the geometry,
         which needs the id values, is not available: the unfold version is traced instead.
@@ -273,8 +225,8 @@ def fast_instance_conv2d(x: paddle.Tensor, instances: paddle.Tensor, weight: pad
     if not paddle.in_dynamic_mode():
         return unfold_instance_conv2d(x, instances, weight, bias, stride, padding)
     if geometry is None:
-        geometry = cached_instance_conv_geometry(instances, k, stride, padding)
-    out = F.conv2d(x, weight, bias, stride=stride, padding=padding)
+        geometry = instance_conv_geometry(instances, k, stride, padding)
+    out = conv2d(x, weight, bias, stride=stride, padding=padding)
     if geometry is None:
         return out
     values = _recompute_windows(x, weight, bias, geometry)  # [N, F, P]

@@ -21,11 +21,11 @@ Two paths with the same numbers:
   Taken for any maps, and always when no :class:`IndexMaps` is passed.
 * look-up (:meth:`ILADE.lookup`), when the generator passes the :class:`IndexMaps` of its
   one-hot maps: the modulation is constant over each (sample, class, instance) pair, so a
-  layer computes two small tables [N, U, C] (U pairs, tens) with the parameter-free norm
-  folded in (``a = scale * inv_std``, ``b = shift - mean * a``), spreads them to the pixels
+  layer computes two small tables [N, U, C] (U pairs, tens), spreads them to the pixels
   with one matrix product each against the pair one-hot map shared by every layer at that
-  resolution, and returns ``x * a_map + b_map``: no normalised tensor, no resized label map,
-  no product over all classes. (A gather along the channel-major layout is several times
+  resolution, and returns ``norm(x) * a_map + b_map`` (with running statistics the norm is
+  folded into the tables: ``x * a_map + b_map``): no resized label map, no product over all
+  classes. (A gather along the channel-major layout is several times
   slower than these thin matrix products in Paddle on the CPU.)
 """
 from __future__ import annotations
@@ -34,6 +34,7 @@ import paddle
 import paddle.nn.functional as F
 from paddle import nn
 
+from .channel_bias import Conv2D
 from .index_maps import IndexMaps
 from .param_free_norm import ParamFreeNorm
 
@@ -83,8 +84,8 @@ class ILADE(nn.Layer):
         self.fc_noise = nn.Linear(noise_nc, norm_nc)
         self.add_sketch = add_sketch
         if add_sketch:
-            self.sketch_conv = nn.Conv2D(1, norm_nc, 3, padding=1)
-            self.merge_conv = nn.Conv2D(2 * norm_nc, norm_nc, 1, bias_attr=False)
+            self.sketch_conv = Conv2D(1, norm_nc, 3, padding=1)
+            self.merge_conv = Conv2D(2 * norm_nc, norm_nc, 1, bias_attr=False)
 
     def modulation(self, segmap: paddle.Tensor, instances: paddle.Tensor,
                    noise: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
@@ -108,23 +109,31 @@ class ILADE(nn.Layer):
         """``scale * param_free_norm(x) + shift`` by table look-up (one-hot maps only).
 
         Args:
-            x: [N, C, H, W] the activation (not normalised: the norm is folded in).
+            x: [N, C, H, W] the activation (not normalised).
             maps: the generator's :class:`IndexMaps` of this forward pass.
             noise: [N, K, 2, noise_nc].
         Returns:
             [N, C, H, W], the readable path's numbers up to float rounding.
+
+        With running statistics (a batch norm in eval mode) the normalisation is an affine map
+        per channel and is folded into the tables (``a = scale * inv_std``, ``b = shift - mean *
+        a``), so the activation is read once; otherwise the fused norm kernel normalises first.
         """
         n, c, h, w = x.shape
         u = maps.num_pairs
-        mean, inv_std = self.param_free_norm.affine(x)  # [N|1, C]
         noise_fc = self.fc_noise(noise).reshape([-1, 2, c])  # [N*K, 2, C]
         inst = paddle.gather(noise_fc, maps.pair_instance)  # [N*U, 2, C]
         weight = paddle.gather(self.weight, maps.pair_label)  # [N*U, C, 2]
         bias = paddle.gather(self.bias, maps.pair_label)
-        scale = weight[:, :, 0] * inst[:, 0] + bias[:, :, 0]  # [N*U, C]
-        shift = weight[:, :, 1] * inst[:, 1] + bias[:, :, 1]
-        a = scale.reshape([n, u, c]) * inv_std.reshape([-1, 1, c])  # [N, U, C]
-        b = shift.reshape([n, u, c]) - mean.reshape([-1, 1, c]) * a
+        a = (weight[:, :, 0] * inst[:, 0] + bias[:, :, 0]).reshape([n, u, c])  # scale [N, U, C]
+        b = (weight[:, :, 1] * inst[:, 1] + bias[:, :, 1]).reshape([n, u, c])  # shift
+        fold = self.param_free_norm.kind != "instance" and not self.param_free_norm.training
+        if fold:
+            mean, inv_std = self.param_free_norm.affine(x)  # [1, C]
+            a = a * inv_std.reshape([1, 1, c])
+            b = b - mean.reshape([1, 1, c]) * a
+        else:
+            x = self.param_free_norm(x)
         one_hot = maps.one_hot(h, w)  # [N, HW, U]
         a_map = paddle.matmul(a, one_hot, transpose_x=True, transpose_y=True)  # [N, C, HW]
         b_map = paddle.matmul(b, one_hot, transpose_x=True, transpose_y=True)

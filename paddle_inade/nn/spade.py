@@ -12,6 +12,7 @@ import paddle
 import paddle.nn.functional as F
 from paddle import nn
 
+from .channel_bias import Conv2D
 from .param_free_norm import ParamFreeNorm
 
 NHIDDEN = 128  # the original's hard-coded embedding width
@@ -31,9 +32,9 @@ class SPADE(nn.Layer):
         self.param_free_norm = ParamFreeNorm(norm_nc, param_free)
         pad = kernel_size // 2
         self.mlp_shared = nn.Sequential(
-            nn.Conv2D(label_nc, hidden, kernel_size, padding=pad, groups=shared_groups), nn.ReLU())
-        self.mlp_gamma = nn.Conv2D(hidden, norm_nc, kernel_size, padding=pad, groups=groups)
-        self.mlp_beta = nn.Conv2D(hidden, norm_nc, kernel_size, padding=pad, groups=groups)
+            Conv2D(label_nc, hidden, kernel_size, padding=pad, groups=shared_groups), nn.ReLU())
+        self.mlp_gamma = Conv2D(hidden, norm_nc, kernel_size, padding=pad, groups=groups)
+        self.mlp_beta = Conv2D(hidden, norm_nc, kernel_size, padding=pad, groups=groups)
 
     def forward(self, x: paddle.Tensor, segmap: paddle.Tensor) -> paddle.Tensor:
         normalized = self.param_free_norm(x)

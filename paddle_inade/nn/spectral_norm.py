@@ -13,8 +13,9 @@ Stored state has torch's names: ``weight_orig`` (parameter), ``weight_u`` [out] 
 from __future__ import annotations
 
 import paddle
-import paddle.nn.functional as F
 from paddle import nn
+
+from .channel_bias import Conv2D, conv2d
 
 _EPS = 1e-12
 
@@ -75,18 +76,19 @@ class SpectralConv2D(nn.Layer):
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         weight = spectral_weight(self.weight_orig, self.weight_u, self.weight_v, self.training)
-        return F.conv2d(x, weight, self.bias, stride=self.stride, padding=self.padding,
-                        groups=self.groups)
+        return conv2d(x, weight, self.bias, stride=self.stride, padding=self.padding,
+                      groups=self.groups)
 
 
 def make_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
               padding: int = 0, bias: bool = True, spectral: bool = False,
               groups: int = 1) -> nn.Layer:
-    """A plain ``paddle.nn.Conv2D`` or a :class:`SpectralConv2D` with the same arguments."""
+    """A plain :class:`~.channel_bias.Conv2D` (``paddle.nn.Conv2D``) or a :class:`SpectralConv2D`
+    with the same arguments."""
     if spectral:
         return SpectralConv2D(in_channels, out_channels, kernel_size, stride, padding, bias, groups)
-    return nn.Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
-                     groups=groups, bias_attr=None if bias else False)
+    return Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
+                  groups=groups, bias_attr=None if bias else False)
 
 
 def remove_spectral_norm(model: nn.Layer) -> int:
@@ -104,9 +106,9 @@ def remove_spectral_norm(model: nn.Layer) -> int:
             if not isinstance(child, SpectralConv2D):
                 continue
             zeros = paddle.ParamAttr(initializer=nn.initializer.Constant(0.0))  # no RNG draw
-            conv = nn.Conv2D(child.in_channels, child.out_channels, child.weight_orig.shape[-1],
-                             stride=child.stride, padding=child.padding, groups=child.groups,
-                             weight_attr=zeros,
+            conv = Conv2D(child.in_channels, child.out_channels, child.weight_orig.shape[-1],
+                          stride=child.stride, padding=child.padding, groups=child.groups,
+                          weight_attr=zeros,
                              bias_attr=zeros if child.bias is not None else False)
             with paddle.no_grad():
                 conv.weight.set_value(child.weight.detach())

@@ -16,8 +16,6 @@ import dataclasses
 import os
 from typing import Optional, Sequence
 
-import yaml
-
 from .config import MODEL_NAME
 
 #: model options of SMIS's command line that map onto SMISConfig
@@ -35,11 +33,8 @@ def wants_smis(argv: Optional[Sequence[str]]) -> bool:
     known, _ = pre.parse_known_args(argv)
     if known.model is not None:
         return known.model == MODEL_NAME
-    saved = os.path.join(known.checkpoints_dir, known.name or "", "opt.yaml")
-    if known.name and os.path.isfile(saved):
-        with open(saved, encoding="utf-8") as fh:
-            return ((yaml.safe_load(fh) or {}).get("train") or {}).get("model") == MODEL_NAME
-    return False
+    saved = _saved(os.path.join(known.checkpoints_dir, known.name)) if known.name else None
+    return saved is not None and saved.train.get("model") == MODEL_NAME
 
 
 def _flag_or_value(text: Optional[str] = None) -> bool:
@@ -86,12 +81,12 @@ def _given_model_options(args) -> dict:
     return {k: getattr(args, k) for k in MODEL_OPTIONS if getattr(args, k) is not None}
 
 
-def _saved(folder: str) -> dict:
+def _saved(folder: str):
+    """The run's ``opt.yaml`` (ours) as SavedOptions, or None. SMIS's own ``opt.txt`` is not read,
+    as SMIS's test.py does not read it: the command line gives the options."""
+    from ..io import read_options_file
     path = os.path.join(folder, "opt.yaml")
-    if not os.path.isfile(path):
-        return {}
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+    return read_options_file(path) if os.path.isfile(path) else None
 
 
 def build(args):
@@ -99,7 +94,7 @@ def build(args):
     from ..data import DataConfig, create_dataset
     from .pipeline import GroupDNetPipeline
     if args.checkpoint:
-        source, name, saved = args.checkpoint, os.path.splitext(os.path.basename(args.checkpoint))[0], {}
+        source, name, saved = args.checkpoint, os.path.splitext(os.path.basename(args.checkpoint))[0], None
     elif args.name:
         source, name = os.path.join(args.checkpoints_dir, args.name), args.name
         if not os.path.isdir(source):
@@ -109,13 +104,13 @@ def build(args):
     else:
         raise ValueError("pass --name (a run or SMIS checkpoint folder) or --checkpoint FILE")
     given = _given_model_options(args)
-    saved_data = saved.get("data", {})
+    saved_data = saved.data if saved is not None else {}
     mode = args.dataset_mode or saved_data.get("dataset_mode")
     if mode is None:
         raise ValueError("no dataset: pass --dataset_mode and --dataroot")
-    if saved:
-        conflicts = {k: (saved["model"].get(k), v) for k, v in given.items()
-                     if k in saved["model"] and saved["model"][k] != (v.lower() if k == "netG" else v)}
+    if saved is not None:
+        conflicts = {k: (saved.model.get(k), v) for k, v in given.items()
+                     if k in saved.model and saved.model[k] != (v.lower() if k == "netG" else v)}
         if conflicts:
             raise ValueError(f"{source}/opt.yaml was trained with other options: " + ", ".join(
                 f"--{k} saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items()))

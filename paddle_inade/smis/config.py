@@ -72,6 +72,8 @@ class SMISConfig:
     model = MODEL_NAME
     is_inade = False  # the shared engine and tools ask these of every model config
     add_sketch = False
+    prior_fraction = 0.0  # INADE's training aids are not offered for GroupDNet
+    lambda_l1 = 0.0
 
     @property
     def layout(self) -> str:

@@ -33,7 +33,7 @@ class ConvEncoder(nn.Layer):
         widths = [3 * label_nc] + encoder_widths(nef, n_layers)
         for i in range(n_layers):
             setattr(self, f"layer{i + 1}", conv_norm(widths[i], widths[i + 1], 3, 2, 1, norm,
-                                                     groups=label_nc))
+                                                     groups=label_nc, precise=True))
         self.fc_mu = nn.Conv2D(widths[-1], CODE_NC * label_nc, 3, padding=1, groups=label_nc)
         self.fc_var = nn.Conv2D(widths[-1], CODE_NC * label_nc, 3, padding=1, groups=label_nc)
 

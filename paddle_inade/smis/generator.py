@@ -64,7 +64,7 @@ class GroupDNetGenerator(nn.Layer):
         return pairs.reshape([n, 2 * L, h, w])
 
     def forward(self, input_semantics: paddle.Tensor, z: paddle.Tensor | None = None,
-                return_blocks: bool = False):
+                return_blocks: bool = False, input_instances=None, sketch=None):
         """Generate images.
 
         Args:
@@ -72,7 +72,11 @@ class GroupDNetGenerator(nn.Layer):
             z: [N, 8 L, sh, sw] class codes (channels 8c..8c+7 belong to class c); drawn from
                 N(0, 1) when None.
             return_blocks: also return a dict of each block's output (and conv_img's).
+            input_instances, sketch: not used by GroupDNet (the shared engine passes them to every
+                generator); a sketch is refused.
         """
+        if sketch is not None:
+            raise ValueError("GroupDNet takes no sketch (add_sketch is INADE's)")
         seg = input_semantics
         if seg.ndim != 4 or seg.shape[1] != self.cfg.input_nc:
             raise ValueError(f"input_semantics must be [N, {self.cfg.input_nc}, H, W] (label channels"

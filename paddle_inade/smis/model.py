@@ -18,6 +18,15 @@ from .class_crops import encoder_input
 from .config import SMISConfig
 
 
+def reparameterized_codes(netE, cfg: SMISConfig, semantics, image, noise=None):
+    """(z, KLD before lambda_kld): every class's code from the class crops of ``image``,
+    z = mu + eps * exp(0.5 logvar) [N, 8 L, sh, sw] (eps = ``noise`` or drawn from N(0, 1))."""
+    mu, logvar = netE(encoder_input(cfg, semantics, image))
+    std = paddle.exp(0.5 * logvar)
+    eps = paddle.randn(std.shape) if noise is None else noise
+    return eps * std + mu, kld_loss(mu, logvar)
+
+
 class SMISModel(Pix2PixModel):
     """netG (GroupDNet generator), netE (group conv encoder), netD (multiscale) and the losses.
 
@@ -45,12 +54,8 @@ class SMISModel(Pix2PixModel):
     def generate_fake(self, semantics, image, instances=None, sketch=None, noise=None,
                       noise_ins=None, compute_kld: bool = False):
         """Fake image [N, 3, H, W] from the codes of ``image``, and KLD * lambda_kld (or None)."""
-        mu, logvar = self.encode_codes(semantics, image)
-        std = paddle.exp(0.5 * logvar)
-        eps = paddle.randn(std.shape) if noise is None else noise
-        z = eps * std + mu
-        kld = kld_loss(mu, logvar) * self.cfg.lambda_kld if compute_kld else None
-        return self.netG(semantics, z), kld
+        z, kld = reparameterized_codes(self.netE, self.cfg, semantics, image, noise)
+        return self.netG(semantics, z), kld * self.cfg.lambda_kld if compute_kld else None
 
     def sample(self, semantics, instances=None, sketch=None):
         """Generator output [N, 3, H, W] from class codes drawn from N(0, 1)."""

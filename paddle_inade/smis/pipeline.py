@@ -18,16 +18,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from typing import Mapping, Optional, Union
 
 import numpy as np
 import paddle
 
 from ..device import select_device
+from ..io import atomic_folder, check_run_folder, load_weights, read_saved_options, run_weights
 from ..models import preprocess_input
 from ..nn import remove_spectral_norm
-from ..pipeline import _batch_image, _batch_map, _device_arg, _load_weights, to_uint8
+from ..pipeline import _batch_image, _batch_map, _device_arg, to_uint8
 from . import build_encoder, build_generator
 from .config import MODEL_NAME, SMISConfig
 from .class_crops import encoder_input
@@ -68,31 +68,22 @@ class GroupDNetPipeline:
         cfg, g_file, e_file = resolve_checkpoint(os.fspath(path), config, preset, which_epoch, encoder,
                                                  options)
         netG = build_generator(cfg, init=False)
-        _load_weights(netG, g_file)
+        load_weights(netG, g_file)
         netE = None
         if e_file is not None:
             netE = build_encoder(cfg, init=False)
-            _load_weights(netE, e_file)
+            load_weights(netE, e_file)
         return cls(cfg, netG, netE)
 
     def save_pretrained(self, folder: PathLike) -> None:
         """Write ``smis_config.json``, ``G.pdparams`` (and ``E.pdparams``) into ``folder``: all
         files go to a temporary folder first, which replaces ``folder`` when complete."""
-        folder = os.path.abspath(os.fspath(folder))
-        tmp = f"{folder}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(tmp)
-        try:
+        with atomic_folder(folder) as tmp:
             with open(os.path.join(tmp, CONFIG_FILE), "w", encoding="utf-8") as fh:
                 json.dump({"model": MODEL_NAME, **self.cfg.to_dict()}, fh, indent=1, sort_keys=True)
             paddle.save(self.netG.state_dict(), os.path.join(tmp, G_FILE))
             if self.netE is not None:
                 paddle.save(self.netE.state_dict(), os.path.join(tmp, E_FILE))
-            if os.path.exists(folder):
-                shutil.rmtree(folder)
-            os.replace(tmp, folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def from_pretrained(cls, folder: PathLike, device: Optional[str] = None) -> "GroupDNetPipeline":
@@ -115,7 +106,7 @@ class GroupDNetPipeline:
                 continue
             net = build(cfg, init=False)
             remove_spectral_norm(net)
-            _load_weights(net, file)
+            load_weights(net, file)
             nets.append(net)
         return cls(cfg, *nets)
 
@@ -224,44 +215,33 @@ def _check_n(n_samples: int) -> None:
 
 def resolve_checkpoint(path: str, config, preset, which_epoch: str, encoder, options: Mapping):
     """(SMISConfig, generator file, encoder file or None) for :meth:`GroupDNetPipeline.from_checkpoint`."""
-    if os.path.isdir(path):
-        saved = os.path.join(path, "opt.yaml")
-        cfg = _config(config, preset, options, saved if os.path.isfile(saved) else None, path)
-        g_file = _first(path, which_epoch, "G")
-        encoder = encoder or _first(path, which_epoch, "E")
+    if os.path.isfile(path):
+        cfg, g_file = _config(config, preset, options, None, path), path
+    elif os.path.splitext(path)[1]:
+        raise FileNotFoundError(f"{path}: no such generator file")
+    else:
+        check_run_folder(path)  # raises, naming the runs that are there
+        cfg = _config(config, preset, options, read_saved_options(path), path)
+        g_file = run_weights(path, which_epoch, "G")
+        encoder = encoder or run_weights(path, which_epoch, "E")
         if g_file is None:
             raise FileNotFoundError(f"{path}: no {which_epoch}_net_G.pdparams or {which_epoch}_net_G.pth "
-                                    f"(folder holds: {sorted(os.listdir(path))[:8]})")
-    else:
-        cfg, g_file = _config(config, preset, options, None, path), path
-        if not os.path.isfile(g_file):
-            raise FileNotFoundError(f"{g_file}: no generator checkpoint")
+                                    f"(the folder holds: {', '.join(sorted(os.listdir(path))[:8])})")
     if encoder is not None and not os.path.isfile(encoder):
         raise FileNotFoundError(f"{encoder}: no encoder checkpoint")
     return cfg, g_file, None if encoder is None else os.fspath(encoder)
 
 
-def _first(folder: str, epoch: str, net: str) -> Optional[str]:
-    for ext in (".pdparams", ".pth"):
-        file = os.path.join(folder, f"{epoch}_net_{net}{ext}")
-        if os.path.isfile(file):
-            return file
-    return None
-
-
-def _config(config, preset, options: Mapping, saved: Optional[str], where: str) -> SMISConfig:
-    """config > options > opt.yaml of a ``--model smis`` run > preset."""
-    import yaml
+def _config(config, preset, options: Mapping, saved, where: str) -> SMISConfig:
+    """config > options > the options saved with a ``--model smis`` run > preset."""
     if isinstance(config, SMISConfig):
         return config.replace(**options) if options else config
     values = {}
     if saved is not None:
-        with open(saved, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
-        if loaded.get("train", {}).get("model", "inade") != MODEL_NAME:
-            raise ValueError(f"{saved}: an INADE / SPADE run (--model inade), not GroupDNet; load it with "
-                             "INADEPipeline (tools/test.py without --model smis)")
-        values = dict(loaded.get("model", {}))
+        if saved.train.get("model", "inade") != MODEL_NAME:
+            raise ValueError(f"{saved.path}: an INADE / SPADE run (--model inade), not GroupDNet; load it "
+                             "with INADEPipeline (tools/test.py without --model smis)")
+        values = dict(saved.model)
     elif preset is None and config is None and not options:
         raise ValueError(f"{where}: no model options (no opt.yaml): pass preset=... or SMIS's options "
                          "(tools: --preset NAME, or --netG --ngf --dataset_mode ... as in SMIS's scripts)")

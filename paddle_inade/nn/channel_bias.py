@@ -1,0 +1,53 @@
+"""Per-channel bias for NCHW tensors, and convolutions that use it.
+
+Paddle's CPU kernel for ``x + bias.reshape([1, C, 1, 1])`` broadcasts slowly when the batch has
+more than one sample: measured on a 2-core CPU, [8, 16, 64, 64] forward + backward 16 ms, and
+[2, 128, 128, 128] (a discriminator's fake and real) 146 ms, against 1.6 ms and 20 ms for
+:func:`add_channel_bias`, which adds the bias to the rows of the [N * C, H * W] view (the same
+numbers; the bias gradient up to float rounding).
+``F.conv2d(x, w, bias)`` adds its bias exactly that slow way, so the layers here call
+:func:`conv2d`, which adds it with :func:`add_channel_bias`.
+
+:func:`add_channel_bias_reference` is the readable version (tests compare the two).
+"""
+from __future__ import annotations
+
+import paddle
+import paddle.nn.functional as F
+from paddle import nn
+
+
+def add_channel_bias_reference(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
+    """x [N, C, H, W] + bias [C] broadcast over N, H, W."""
+    return x + bias.reshape([1, -1, 1, 1])
+
+
+def add_channel_bias(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
+    """x [N, C, H, W] + bias [C] (broadcast over N, H, W) -> [N, C, H, W]; fast on the CPU.
+
+    The bias is tiled to the N * C rows of the [N * C, H * W] view and added along the rows; the
+    gradients (plain autograd) are a reduction along the last axis and a sum over the tiles.
+    """
+    n, c, h, w = x.shape
+    rows = bias.tile([n]).reshape([n * c, 1])
+    return (x.reshape([n * c, h * w]) + rows).reshape([n, c, h, w])
+
+
+def conv2d(x: paddle.Tensor, weight: paddle.Tensor, bias: paddle.Tensor | None = None,
+           stride: int = 1, padding: int = 0, groups: int = 1) -> paddle.Tensor:
+    """``F.conv2d(x, weight, bias, stride, padding, groups=groups)`` with the bias added by
+    :func:`add_channel_bias`.
+
+    x [N, C, H, W], weight [F, C / groups, k, k], bias [F] or None -> [N, F, H', W'].
+    """
+    out = F.conv2d(x, weight, None, stride=stride, padding=padding, groups=groups)
+    return out if bias is None else add_channel_bias(out, bias)
+
+
+class Conv2D(nn.Conv2D):
+    """``paddle.nn.Conv2D`` (same arguments, parameters and state names) whose forward adds the
+    bias with :func:`add_channel_bias`. Square kernels, groups, no dilation."""
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return conv2d(x, self.weight, self.bias, stride=self._stride, padding=self._padding,
+                      groups=self._groups)
