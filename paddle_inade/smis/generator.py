@@ -72,11 +72,9 @@ class GroupDNetGenerator(nn.Layer):
             z: [N, 8 L, sh, sw] class codes (channels 8c..8c+7 belong to class c); drawn from
                 N(0, 1) when None.
             return_blocks: also return a dict of each block's output (and conv_img's).
-            input_instances, sketch: not used by GroupDNet (the shared engine passes them to every
-                generator); a sketch is refused.
+            input_instances, sketch: not used by GroupDNet; the shared engine passes a batch's maps
+                to every generator (as INADE's generator ignores a sketch without add_sketch).
         """
-        if sketch is not None:
-            raise ValueError("GroupDNet takes no sketch (add_sketch is INADE's)")
         seg = input_semantics
         if seg.ndim != 4 or seg.shape[1] != self.cfg.input_nc:
             raise ValueError(f"input_semantics must be [N, {self.cfg.input_nc}, H, W] (label channels"
