@@ -65,7 +65,10 @@ def choose_model(argv: Optional[Sequence[str]] = None) -> str:
             raise ValueError(f"--continue_train: {known.name} is a --model {saved} run, not --model {model}")
         return model
     if known.config and os.path.isfile(known.config):
-        value = read_options_file(known.config).train.get("model")
+        try:
+            value = read_options_file(known.config).train.get("model")
+        except ValueError as exc:
+            raise ValueError(f"--config {exc}") from exc
         if isinstance(value, str):
             return model_name(value)
     return saved or "inade"
