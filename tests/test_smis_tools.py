@@ -123,3 +123,12 @@ def test_smis_script_command_on_a_smis_checkpoint_folder(tmp_path):
     assert sorted(images) == ["img_000_real.png", "img_000_sample0.png", "img_001_real.png", "img_001_sample0.png"]
     wrong = _run(TEST, args[:-1] + ["ade20k"], tmp_path)
     assert wrong.returncode == 2 and "--netG ade20k" in wrong.stderr
+
+
+def test_training_data_with_more_classes_than_label_nc_is_refused(tmp_path, monkeypatch):
+    from paddle_inade.data.setup import build_training_dataset
+    monkeypatch.setenv("PADDLE_INADE_CACHE", os.environ.get("PADDLE_INADE_CACHE", str(tmp_path / "cache")))
+    model, data, opts, _ = parse(["--model", "smis", "--label_nc", "4", "--checkpoints_dir", str(tmp_path / "ck")])
+    with pytest.raises(ValueError, match=r"00000.png: label value\(s\) \[4, 5\] >= label_nc 4"):
+        build_training_dataset(data, model)
+    assert not (tmp_path / "ck").exists()
