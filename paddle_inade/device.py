@@ -111,7 +111,10 @@ def select_device(gpu_ids: str = "0") -> str:
     Under ``paddle.distributed.launch`` each process takes the GPU the launcher gave it.
     Returns the device string that was set ('cpu' or 'gpu:N').
     """
-    ids = [int(i) for i in str(gpu_ids).split(",") if i.strip() != ""]
+    try:
+        ids = [int(i) for i in str(gpu_ids).split(",") if i.strip() != ""]
+    except ValueError:
+        raise ValueError(f"--gpu_ids {gpu_ids!r}: expected GPU ids such as 0 or 0,1, or -1 for the CPU") from None
     want_gpu = bool(ids) and ids[0] >= 0
     has_gpu = paddle.is_compiled_with_cuda() and paddle.device.cuda.device_count() > 0
     if want_gpu and has_gpu:
@@ -120,8 +123,9 @@ def select_device(gpu_ids: str = "0") -> str:
         else:
             device = f"gpu:{ids[0]}"
     else:
-        if want_gpu:
+        if want_gpu and paddle.is_compiled_with_cuda():  # a CPU-only Paddle: nothing to say
             log.info("no CUDA GPU visible to Paddle: running on the CPU")
         device = "cpu"
     paddle.set_device(device)
     return device
+

@@ -7,10 +7,14 @@ The exported program takes (input_semantics [N, semantic_nc, H, W], input_instan
 """
 from __future__ import annotations
 
+import glob
+import os
+
 import paddle
 from paddle.static import InputSpec
 
 from .config import INADEConfig
+from .io import temporary_sibling
 
 
 class InadeExport(paddle.nn.Layer):
@@ -60,29 +64,47 @@ def input_specs(cfg: INADEConfig, batch: int, n_instances: int) -> list[InputSpe
 
 
 def export_generator(netG, cfg: INADEConfig, path_prefix: str, batch: int = 1,
-                     n_instances: int = 8) -> list[InputSpec]:
-    """Write ``path_prefix.json/.pdiparams`` (Paddle 3 static program + weights)."""
+                     n_instances: int = 32) -> list[InputSpec]:
+    """Write ``path_prefix.json/.pdiparams`` (Paddle 3 static program + weights). The files
+    are written under temporary names and renamed when all are complete (folders are created).
+
+    ``n_instances`` K: instance channels of the inputs, the most instances a layout may have
+    (fewer are zero-padded, see :meth:`~paddle_inade.pipeline.INADEPipeline.export_inputs`).
+    """
+    if batch < 1 or n_instances < 1:
+        raise ValueError(f"batch ({batch}) and n_instances ({n_instances}) must be >= 1")
     netG.eval()
     wrapper = InadeExport if cfg.is_inade else SpadeVaeExport if cfg.use_vae else SpadeExport
     layer = wrapper(netG)
     layer.eval()
     specs = input_specs(cfg, batch, n_instances)
     static = paddle.jit.to_static(layer, input_spec=specs, full_graph=True)
-    paddle.jit.save(static, path_prefix)
+    os.makedirs(os.path.dirname(os.path.abspath(path_prefix)), exist_ok=True)
+    tmp = temporary_sibling(path_prefix)
+    try:
+        paddle.jit.save(static, tmp)
+        for written in sorted(glob.glob(glob.escape(tmp) + ".*")):
+            os.replace(written, os.fspath(path_prefix) + written[len(tmp):])
+    finally:
+        for left in glob.glob(glob.escape(tmp) + ".*"):
+            os.remove(left)
     return specs
 
 
-def create_cpu_predictor(path_prefix: str):
+def create_cpu_predictor(path_prefix: str, verbose: bool = False):
     """A Paddle Inference predictor for an exported generator on the CPU.
 
     oneDNN (MKLDNN) is switched off: with it, ``create_predictor`` crashed (SIGSEGV) with
     Paddle 3.3 on the CPUs we tested; without it the predictor runs and matches
-    ``paddle.jit.load`` (tests/test_export.py runs it in a subprocess).
+    ``paddle.jit.load`` (tests/test_export.py runs it in a subprocess). ``verbose``: keep
+    Paddle Inference's log of its graph passes (informational, about 20 lines).
     """
     import paddle.inference as inference
     config = inference.Config(f"{path_prefix}.json", f"{path_prefix}.pdiparams")
     config.disable_gpu()
     config.disable_mkldnn()
+    if not verbose:
+        config.disable_glog_info()
     return inference.create_predictor(config)
 
 

@@ -19,7 +19,9 @@ import typing
 from typing import Any, Mapping
 
 #: Options with a single supported value here (the original's defaults).
-REQUIRED_VALUES = {"netG": "spade", "netD": "multiscale", "optimizer": "adam"}
+REQUIRED_VALUES = {"model": "pix2pix", "netG": "spade", "netD": "multiscale", "optimizer": "adam"}
+#: ``--model`` values of this package's INADE / SPADE (``smis`` is GroupDNet's, see paddle_inade.smis).
+INADE_MODELS = ("pix2pix", "inade")
 
 #: The original's options that change nothing here, with the reason shown to the user.
 NO_EFFECT = {
@@ -63,7 +65,12 @@ def check_original_only(values: Mapping[str, Any], source: str) -> None:
     if netG in ("deepfashion", "cityscapes", "ade20k"):
         raise ValueError(f"{source}: --netG {values['netG']} is one of GroupDNet's generators (SMIS); "
                          "pass --model smis")
+    if str(values.get("model", "pix2pix")) == "smis":
+        raise ValueError(f"{source}: --model smis is GroupDNet: tools/test.py --model smis or "
+                         "paddle_inade.smis.pipeline.GroupDNetPipeline; this runs INADE / SPADE")
     for name, required in REQUIRED_VALUES.items():
+        if name == "model" and str(values.get(name)) in INADE_MODELS:
+            continue
         if name in values and str(values[name]) != required:
             raise ValueError(f"{source}: --{name} {values[name]} is not supported; this port has only "
                              f"--{name} {required} (the original's default)")

@@ -20,8 +20,9 @@ import paddle
 
 from .config import INADEConfig
 from .device import select_device
-from .io import (SavedOptions, check_run_folder, load_weights, missing_weights_message, read_options_file,
-                 read_saved_options, run_weights)
+from .noise import Seed, draw_noises, generators
+from .io import (SavedOptions, check_run_folder, load_weights, read_options_file, read_saved_options,
+                 run_weight_files)
 from .models import build_encoder, build_generator, preprocess_input
 from .nn import remove_spectral_norm
 
@@ -35,6 +36,9 @@ STYLE_KEYS = ("s_mu", "s_logvar", "b_mu", "b_logvar")
 def _batch_map(array, name: str) -> np.ndarray:
     """[H, W] / [N, H, W] / [N, 1, H, W] integer map -> int64 [N, H, W]."""
     array = np.asarray(array)
+    if array.ndim == 3 and array.shape[2] in (3, 4) and min(array.shape[:2]) >= 4 * array.shape[2]:
+        raise ValueError(f"{name} has shape {array.shape}, a colour image [H, W, {array.shape[2]}]: pass the "
+                         "map of integer ids [H, W] (a single-channel PNG, read unchanged)")
     if array.ndim == 2:
         array = array[None]
     if array.ndim == 4 and array.shape[1] == 1:
@@ -47,13 +51,18 @@ def _batch_map(array, name: str) -> np.ndarray:
     return array.astype(np.int64)
 
 
-def _batch_image(image) -> np.ndarray:
-    """uint8 [H, W, 3] / [N, H, W, 3] -> float32 [N, 3, H, W] in [-1, 1]."""
+def _batch_image(image, name: str = "image") -> np.ndarray:
+    """uint8 [H, W, 3] / [N, H, W, 3] RGB in 0..255 -> float32 [N, 3, H, W] in [-1, 1]."""
     image = np.asarray(image)
     if image.ndim == 3:
         image = image[None]
     if image.ndim != 4 or image.shape[-1] != 3:
-        raise ValueError(f"images must be uint8 [H, W, 3] or [N, H, W, 3], got shape {image.shape}")
+        raise ValueError(f"{name} must be uint8 RGB [H, W, 3] or [N, H, W, 3], got shape {image.shape}")
+    if image.dtype != np.uint8:
+        lo, hi = (float(image.min()), float(image.max())) if image.size else (0.0, 0.0)
+        raise ValueError(f"{name} must be uint8 RGB in 0..255, got {image.dtype} in [{lo:g}, {hi:g}]"
+                         + ("; for floats in [0, 1] pass (image * 255).round().astype(np.uint8)"
+                            if image.dtype.kind == "f" else ""))
     return image.astype(np.float32).transpose(0, 3, 1, 2) / 127.5 - 1.0
 
 
@@ -202,52 +211,57 @@ class INADEPipeline:
             raise ValueError(f"{layout.name} is {layout.label.shape[1]}x{layout.label.shape[2]} (HxW) but this "
                              f"model makes {expected[0]}x{expected[1]} images; resize it (nearest)")
 
-    def _noises(self, batch: int, n_instances: int):
-        """(noise [N, K, 2, noise_nc], noise_ins [N, z_dim]) from the current Paddle RNG."""
-        noise_ins = paddle.randn([batch, self.cfg.z_dim])
-        noise = paddle.randn([batch, n_instances, 2, self.cfg.noise_nc])
-        return noise, noise_ins
+    def _noises(self, layout: Layout, rngs) -> tuple[np.ndarray, np.ndarray]:
+        """(noise [N, K, 2, noise_nc], noise_ins [N, z_dim]) float32, from ``rngs`` (one per layout)."""
+        return draw_noises(rngs, [len(ids) for ids in layout.ids], layout.n_instances, self.cfg.z_dim,
+                           self.cfg.noise_nc)
 
-    def _generate(self, layout: Layout, n_samples: int, seed: Optional[int], z=None, sketch=None,
+    def _generate(self, layout: Layout, n_samples: int, seed: Seed, z=None, sketch=None,
                   shared_noise: bool = False, output: str = "uint8") -> np.ndarray:
         """[N, S, H, W, 3] uint8 or [N, S, 3, H, W] float32; sample s draws all its noises anew."""
         _check_request(n_samples, output)
         self._check_size(layout)
         semantics, _, instances, sketch_t = layout.inputs(None, sketch)
-        if seed is not None:
-            paddle.seed(seed)
+        rngs = generators(seed, layout.batch)
         out = []
         with paddle.no_grad():
             for _ in range(n_samples):
-                noise, noise_ins = self._noises(layout.batch, layout.n_instances)
+                noise, noise_ins = self._noises(layout, rngs)
                 if shared_noise:  # control: every instance gets the first one's noise
-                    noise = paddle.expand_as(noise[:, :1], noise)
-                fake = self.netG(semantics, z=z, input_instances=instances, sketch=sketch_t,
-                                 noise=noise if self.cfg.is_inade else None, noise_ins=noise_ins)
+                    noise = np.broadcast_to(noise[:, :1], noise.shape)
+                noise, noise_ins = paddle.to_tensor(np.ascontiguousarray(noise)), paddle.to_tensor(noise_ins)
+                start = z
+                if not self.cfg.is_inade:  # SPADE: a VAE model starts from z (drawn here), the others need none
+                    start = noise_ins if z is None and self.cfg.use_vae else z
+                    noise = None
+                fake = self.netG(semantics, z=start, input_instances=instances, sketch=sketch_t,
+                                 noise=noise, noise_ins=noise_ins)
                 out.append(fake.numpy())
         fakes = np.stack(out, axis=1)
         return to_uint8(fakes) if output == "uint8" else fakes.astype(np.float32)
 
-    def _encode(self, layout: Layout, image) -> tuple:
+    def _encode(self, layout: Layout, image, name: str = "image") -> tuple:
         """(s_mu, s_logvar, b_mu, b_logvar) tensors, each [N, K, noise_nc]."""
         if self.netE is None:
             raise ValueError("this pipeline has no encoder (a model trained with --use_vae has "
                              "<epoch>_net_E.pdparams; with a bare file pass encoder=...)")
-        image = _batch_image(image)
+        image = _batch_image(image, name)
         if image.shape[0] != layout.batch or image.shape[2:] != layout.label.shape[1:]:
-            raise ValueError(f"{layout.name} image {list(image.shape[:1]) + list(image.shape[2:])} (N, H, W) "
+            raise ValueError(f"{name} {list(image.shape[:1]) + list(image.shape[2:])} (N, H, W) "
                              f"must match its instance map {list(layout.label.shape)}")
         _, image_t, instances, _ = layout.inputs(image)
         with paddle.no_grad():
             return self.netE(image_t, instances)
 
-    def _z(self, layout: Layout, image) -> list:
+    def _z(self, layout: Layout, image, name: str = "image") -> list:
         """The generator's remapping [s_mu, s_std, b_mu, b_std] (std = exp(0.5 logvar))."""
-        s_mu, s_lv, b_mu, b_lv = self._encode(layout, image)
+        s_mu, s_lv, b_mu, b_lv = self._encode(layout, image, name)
         return [s_mu, paddle.exp(0.5 * s_lv), b_mu, paddle.exp(0.5 * b_lv)]
 
-    def _restyle_z(self, layout: Layout, ref: Layout, z_ref: list, mapping: Mapping[int, int]) -> list:
-        """Prior (mu 0, std 1) for every instance, then mapped ones take the reference's."""
+    def _restyle_z(self, layout: Layout, ref: Layout, z_ref: list, mapping: Mapping[int, int],
+                   sample_style: bool) -> list:
+        """Prior (mu 0, std 1) for every instance, then mapped ones take the reference's mu (and its
+        std with ``sample_style``; else std 0: the posterior mean)."""
         shape = (layout.batch, layout.n_instances, self.cfg.noise_nc)
         z = [np.zeros(shape, np.float32), np.ones(shape, np.float32),
              np.zeros(shape, np.float32), np.ones(shape, np.float32)]
@@ -257,11 +271,11 @@ class INADEPipeline:
             for target, source in mapping.items():
                 t, s = layout.index_of(n, int(target)), ref.index_of(r, int(source))
                 for part in range(4):
-                    z[part][n, t] = ref_np[part][r, s]
+                    z[part][n, t] = ref_np[part][r, s] if sample_style or part in (0, 2) else 0.0
         return [paddle.to_tensor(p) for p in z]
 
     # ------------------------------------------------------------------- public
-    def generate(self, label, instance, n_samples: int = 1, seed: Optional[int] = None,
+    def generate(self, label, instance, n_samples: int = 1, seed: Seed = None,
                  sketch=None, image=None, shared_noise: bool = False, output: str = "uint8") -> np.ndarray:
         """``n_samples`` images per layout.
 
@@ -269,8 +283,10 @@ class INADEPipeline:
             label, instance: [H, W], [N, H, W] or [N, 1, H, W] integer maps of the model's size.
             n_samples: S; every sample draws new per-instance noise (and a new start vector),
                 so each instance changes style independently.
-            seed: ``paddle.seed(seed)`` first (same seed, same images); None continues
-                Paddle's global random stream.
+            seed: the noise source (:mod:`paddle_inade.noise`): an int (same seed, same
+                images), one int per layout (each layout's images then do not depend on the
+                rest of the batch), a ``numpy.random.Generator``, or None (fresh randomness).
+                Paddle's global random stream is neither used nor reseeded.
             sketch: [H, W] / [N, 1, H, W] float edge map for models with add_sketch.
             image: uint8 [H, W, 3] / [N, H, W, 3]: remap the noise with the styles encoded
                 from it (the original's test-time behaviour with --use_vae); needs the encoder.
@@ -290,20 +306,24 @@ class INADEPipeline:
             sorted instance ids of ``instance`` (the largest count in the batch).
         """
         inst = _batch_map(instance, "instance")
-        layout = Layout(np.zeros_like(inst), inst, self.cfg, "image")
+        layout = Layout(np.zeros_like(inst), inst, self.cfg, "instance")
         return {n: v.numpy() for n, v in zip(STYLE_KEYS, self._encode(layout, image))}
 
     def restyle(self, label, instance, ref_image, ref_label, ref_instance,
-                mapping: Mapping[int, int], seed: Optional[int] = None, n_samples: int = 1,
-                sketch=None, output: str = "uint8") -> np.ndarray:
+                mapping: Mapping[int, int], seed: Seed = None, n_samples: int = 1,
+                sketch=None, output: str = "uint8", sample_style: bool = False) -> np.ndarray:
         """Give instance ``t`` of the layout the style of instance ``mapping[t]`` of the reference.
 
-        The mapped instances take the reference instance's encoded (mu, std) for both the
-        scale and the bias noise; all others sample from the prior N(0, 1), as the
-        original's DeepFashion demo does for one instance (it aliased the scale and bias
+        The mapped instances take the reference instance's encoded style for both the scale and
+        the bias noise; all others sample from the prior N(0, 1). By default a mapped instance
+        gets the mean of the reference's encoded distribution (its noise is not drawn), so it
+        looks as close to the reference as the model can make it in every sample; with
+        ``sample_style=True`` its noise is drawn from that distribution (mu + std * noise), as the
+        original's DeepFashion demo does for one instance (which aliased the scale and bias
         parameters of that instance; here they are kept apart). ``ref_*`` may be one layout
-        (shared by the batch) or one per layout, of any size. With the identity mapping and
-        the layout's own image as reference, the result equals ``generate(image=...)``.
+        (shared by the batch) or one per layout, of any size. With the identity mapping, the
+        layout's own image as reference and ``sample_style=True``, the result equals
+        ``generate(image=...)``.
 
         Returns: as :meth:`generate` (``n_samples`` per layout).
         Raises: ValueError for an id not in its map, or as :meth:`generate`.
@@ -312,11 +332,48 @@ class INADEPipeline:
         ref = Layout(ref_label, ref_instance, self.cfg, "reference")
         if ref.batch not in (1, layout.batch):
             raise ValueError(f"reference batch {ref.batch} must be 1 or the layout's {layout.batch}")
-        z = self._restyle_z(layout, ref, self._z(ref, ref_image), _check_mapping(mapping))
+        z = self._restyle_z(layout, ref, self._z(ref, ref_image, "reference image"), _check_mapping(mapping),
+                            sample_style)
         return self._generate(layout, n_samples, seed, z=z, sketch=sketch, output=output)
 
+    def synthesize(self, label, instance, noise, noise_ins, styles: Optional[Mapping] = None,
+                   sketch=None, output: str = "uint8") -> np.ndarray:
+        """One image per layout from explicit noises: nothing random is drawn (inade models).
+
+        Args:
+            label, instance: [H, W], [N, H, W] or [N, 1, H, W] integer maps of the model's size.
+            noise: float [N, K, 2, noise_nc]: per-instance scale (``[:, :, 0]``) and bias
+                (``[:, :, 1]``) noise, K over the sorted instance ids (the largest count in
+                the batch). noise_ins: float [N, z_dim], the generator's start vector.
+            styles: None (prior: the noise as it is), or per-instance distributions as
+                :meth:`encode` returns them, ``{'s_mu', 's_logvar', 'b_mu', 'b_logvar'}`` each
+                [N, K, noise_nc]: the noise becomes ``noise * exp(0.5 * logvar) + mu``.
+            sketch, output: as :meth:`generate`.
+        Returns:
+            uint8 [N, H, W, 3] or float32 [N, 3, H, W] in [-1, 1].
+        """
+        if not self.cfg.is_inade:
+            raise ValueError("synthesize needs an inade model (norm_mode inade); use generate for spade")
+        _check_request(1, output)
+        layout = Layout(label, instance, self.cfg)
+        self._check_size(layout)
+        semantics, _, instances, sketch_t = layout.inputs(None, sketch)
+        z = None
+        if styles is not None:
+            missing = [k for k in STYLE_KEYS if k not in styles]
+            if missing:
+                raise ValueError(f"styles lacks {missing} (expected the keys {list(STYLE_KEYS)})")
+            mu_std = [styles["s_mu"], np.exp(0.5 * np.asarray(styles["s_logvar"])),
+                      styles["b_mu"], np.exp(0.5 * np.asarray(styles["b_logvar"]))]
+            z = [paddle.to_tensor(np.asarray(t, np.float32)) for t in mu_std]
+        with paddle.no_grad():
+            fake = self.netG(semantics, z=z, input_instances=instances, sketch=sketch_t,
+                             noise=paddle.to_tensor(np.asarray(noise, np.float32)),
+                             noise_ins=paddle.to_tensor(np.asarray(noise_ins, np.float32))).numpy()
+        return to_uint8(fake) if output == "uint8" else fake.astype(np.float32)
+
     def export_inputs(self, label, instance, n_instances: Optional[int] = None,
-                      seed: Optional[int] = None) -> dict[str, np.ndarray]:
+                      seed: Seed = None) -> dict[str, np.ndarray]:
         """Inputs of a generator exported by :mod:`paddle_inade.export`, as float32 arrays.
 
         inade: ``input_semantics`` [N, semantic_nc, H, W], ``input_instances`` [N, K, H, W],
@@ -330,21 +387,19 @@ class INADEPipeline:
         layout = Layout(label, instance, self.cfg)
         self._check_size(layout)
         semantics, _, instances, _ = layout.inputs()
-        if seed is not None:
-            paddle.seed(seed)
-        if not self.cfg.is_inade:
-            feed = {"input_semantics": semantics.numpy()}
-            if self.cfg.use_vae:
-                feed["z"] = paddle.randn([layout.batch, self.cfg.z_dim]).numpy()
-            return feed
-        noise, noise_ins = self._noises(layout.batch, layout.n_instances)
         k = layout.n_instances if n_instances is None else int(n_instances)
         if k < layout.n_instances:
             raise ValueError(f"the layout has {layout.n_instances} instances but the exported program "
                              f"takes {k}: export with --n_instances {layout.n_instances} or more")
+        noise, noise_ins = self._noises(layout, generators(seed, layout.batch))
+        if not self.cfg.is_inade:
+            feed = {"input_semantics": semantics.numpy()}
+            if self.cfg.use_vae:
+                feed["z"] = noise_ins
+            return feed
         pad = ((0, 0), (0, k - layout.n_instances), (0, 0), (0, 0))
         return {"input_semantics": semantics.numpy(), "input_instances": np.pad(instances.numpy(), pad),
-                "noise": np.pad(noise.numpy(), pad), "noise_ins": noise_ins.numpy()}
+                "noise": np.pad(noise, pad), "noise_ins": noise_ins}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -371,12 +426,8 @@ def _resolve_files(path: str, config, preset, which_epoch: str, encoder, ema: bo
     """(cfg, generator file, encoder file or None) for :meth:`INADEPipeline.from_checkpoint`."""
     if os.path.isdir(path):
         cfg = _config_from(config, preset, read_saved_options(path))
-        averaged = ema and run_weights(path, which_epoch, "G_ema") is not None
-        suffix = "_ema" if averaged else ""
-        g_file = run_weights(path, which_epoch, "G" + suffix)
-        if g_file is None:
-            raise FileNotFoundError(missing_weights_message(path, which_epoch, "G"))
-        encoder = encoder or run_weights(path, which_epoch, "E" + suffix)
+        g_file, e_file = run_weight_files(path, which_epoch, ema)
+        encoder = encoder or e_file
     elif os.path.isfile(path):
         cfg, g_file = _config_from(config, preset, None), path
     elif os.path.splitext(path)[1]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import cv2
@@ -137,6 +138,28 @@ def test_eval_fid_tool(tmp_path, inception_file, capsys):
     assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(a_vs_b, rel=1e-6)
     assert tool.main([a, str(tmp_path / "none"), *common]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_eval_fid_takes_the_original_fid_score_options(tmp_path, inception_file, capsys, monkeypatch):
+    """fid_score.py REAL FAKE --batch-size 1 --gpu '' --save_np_name / --load_np_name NAME --resize_size -1."""
+    rng = np.random.default_rng(1)
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        for i in range(3):
+            cv2.imwrite(str(tmp_path / folder / f"{i}.png"), rng.integers(0, 256, (24, 24, 3), dtype=np.uint8))
+    monkeypatch.chdir(tmp_path)
+    tool = load_tool("eval_fid")
+    common = ["--inception_weights", inception_file, "--batch-size", "1", "--gpu", "", "--dims", "64",
+              "--resize_size", "-1"]
+    assert tool.main(["a", "b", *common, "--save_np_name", "toy"]) == 0
+    a_vs_b = float(capsys.readouterr().out.split()[-1])
+    assert sorted(os.listdir(tmp_path / "datasets" / "train_mu_si" / "toy")) == ["m.npy", "s.npy"]
+    assert tool.main(["ignored", "b", *common, "--load_np_name", "toy"]) == 0
+    captured = capsys.readouterr()
+    assert float(captured.out.split()[-1]) == pytest.approx(a_vs_b, rel=1e-6)
+    assert "ignored is not read" in captured.err
+    assert tool.main(["a", "b", *common, "--load_np_name", "absent"]) == 2
+    assert "no statistics named 'absent'" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- diversity

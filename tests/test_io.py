@@ -221,9 +221,14 @@ def test_mismatch_names_the_likely_option_and_loads_nothing(tmp_path, file_cfg, 
 
 def test_the_wrong_network_is_named(tmp_path):
     paddle.save(build_discriminator(TOY).state_dict(), str(tmp_path / "latest_net_D.pdparams"))
-    with pytest.raises(WeightMismatchError, match=r"none of the file's .* keys belong to this network: it "
-                                                  r"holds the weights of a discriminator \(\*_net_D\)"):
+    with pytest.raises(WeightMismatchError, match=r"Likely cause: the file holds the weights of a discriminator "
+                                                  r"\(\*_net_D\), not of a generator \(\*_net_G\)"):
         load_weights(build_generator(TOY), tmp_path / "latest_net_D.pdparams")
+
+
+def test_keys_of_no_known_network():
+    with pytest.raises(WeightMismatchError, match=r"Likely cause: none of the file's 2 keys belong to this network"):
+        load_weights(build_generator(TOY), {"foo.weight": np.zeros(2, np.float32), "bar": np.zeros(1, np.float32)})
 
 
 def test_a_state_dict_in_memory_and_the_source_name(tmp_path):

@@ -70,6 +70,60 @@ def test_generate_shapes_and_seeds(pipe, scene):
     assert not np.array_equal(a[0, 0], a[0, 1])  # samples differ
 
 
+def global_draws():
+    """The next values of Paddle's and NumPy's global random streams."""
+    return paddle.randn([4]).numpy(), np.random.rand(4)
+
+
+@pytest.mark.parametrize("call", ["generate", "generate_encoded", "restyle", "export_inputs", "spade_vae"])
+def test_the_global_random_streams_are_untouched(pipe, scene, call):
+    """A seeded call neither reseeds nor advances Paddle's (or NumPy's) global generator."""
+    label, inst, image = scene
+    spade = spade_vae_pipe() if call == "spade_vae" else None  # building draws spectral-norm vectors
+    calls = {
+        "generate": lambda: pipe.generate(label, inst, n_samples=2, seed=7),
+        "generate_encoded": lambda: pipe.generate(label, inst, seed=7, image=image),
+        "restyle": lambda: pipe.restyle(label, inst, image, label, inst, {1: 1}, seed=7),
+        "export_inputs": lambda: pipe.export_inputs(label, inst, seed=7),
+        "spade_vae": lambda: spade.generate(np.zeros((256, 256), int), np.zeros((256, 256), int), seed=7),
+    }
+    paddle.seed(123)
+    np.random.seed(5)
+    expected = global_draws()
+    paddle.seed(123)
+    np.random.seed(5)
+    first = calls[call]()
+    after = global_draws()
+    np.testing.assert_array_equal(after[0], expected[0])
+    np.testing.assert_array_equal(after[1], expected[1])
+    paddle.seed(999)  # another global state: the same seed still gives the same images
+    second = calls[call]()
+    for a, b in zip(first.values() if isinstance(first, dict) else [first],
+                    second.values() if isinstance(second, dict) else [second]):
+        np.testing.assert_array_equal(a, b)
+
+
+def spade_vae_pipe():
+    cfg = INADEConfig(norm_mode="spade", use_vae=True, label_nc=3, crop_size=256, ngf=1, z_dim=256,
+                      norm_G="spectralspadeinstance3x3")
+    return INADEPipeline(cfg, build_generator(cfg))
+
+
+def test_seeds_per_layout_and_generators(pipe, scene):
+    label, inst, _ = scene
+    other_label, other_inst = render_scene(np.random.default_rng(6), 32)[:2]
+    alone = pipe.generate(other_label, other_inst, n_samples=2, seed=[11], output="float")
+    batch = pipe.generate(np.stack([label, other_label]), np.stack([inst, other_inst]), n_samples=2,
+                          seed=[10, 11], output="float")
+    np.testing.assert_allclose(batch[1], alone[0], atol=1e-5)  # independent of the rest of its batch
+    from_generator = pipe.generate(label, inst, n_samples=2, seed=np.random.default_rng(3))
+    np.testing.assert_array_equal(from_generator, pipe.generate(label, inst, n_samples=2, seed=3))
+    rng = np.random.default_rng(3)
+    first, second = pipe.generate(label, inst, seed=rng), pipe.generate(label, inst, seed=rng)
+    assert not np.array_equal(first, second)  # a Generator is advanced
+    assert not np.array_equal(pipe.generate(label, inst), pipe.generate(label, inst))  # None: fresh noise
+
+
 def test_float_output_and_batched_layouts(pipe, scene):
     label, inst, _ = scene
     floats = pipe.generate(label[None, None], inst[None, None], n_samples=2, seed=1, output="float")
@@ -99,9 +153,25 @@ def test_encode_returns_per_instance_parameters(pipe, scene):
 def test_identity_restyle_reproduces_encoder_driven_result(pipe, scene):
     label, inst, image = scene
     mapping = {int(k): int(k) for k in np.unique(inst)}
-    restyled = pipe.restyle(label, inst, image, label, inst, mapping, seed=4, n_samples=2)
+    restyled = pipe.restyle(label, inst, image, label, inst, mapping, seed=4, n_samples=2, sample_style=True)
     encoded = pipe.generate(label, inst, seed=4, image=image, n_samples=2)
     np.testing.assert_array_equal(restyled, encoded)
+
+
+def test_restyle_by_default_takes_the_reference_mean_in_every_sample(pipe, scene):
+    """Without sample_style the mapped instances get mu with std 0: the same in every sample."""
+    label, inst, image = scene
+    ids = np.unique(inst)
+    mapping = {int(k): int(k) for k in ids}
+    layout = Layout(label, inst, CFG)
+    z = [t.numpy() for t in pipe._restyle_z(layout, layout, pipe._z(layout, image), mapping, False)]
+    styles = pipe.encode(image, inst)
+    np.testing.assert_allclose(z[0][0], styles["s_mu"][0], rtol=1e-6)
+    np.testing.assert_allclose(z[2][0], styles["b_mu"][0], rtol=1e-6)
+    assert np.all(z[1] == 0) and np.all(z[3] == 0)
+    # with every instance mapped only the start vector still differs between the samples
+    samples = pipe.restyle(label, inst, image, label, inst, mapping, seed=4, n_samples=2)
+    assert samples.shape == (1, 2, 32, 32, 3)
 
 
 def test_empty_mapping_is_the_prior(pipe, scene):
@@ -116,7 +186,7 @@ def test_restyle_gives_mapped_instances_the_reference_parameters(pipe, scene):
     ref_label, ref_inst, ref_image = render_scene(np.random.default_rng(9), 32)[:3]
     ref_ids = (ref_inst.astype(np.int64) + 1) * 10  # reference ids 10, 20, ...
     layout, ref = Layout(label, inst, CFG), Layout(ref_label, ref_ids, CFG, "reference")
-    z = [t.numpy() for t in pipe._restyle_z(layout, ref, pipe._z(ref, ref_image), {1: 30})]
+    z = [t.numpy() for t in pipe._restyle_z(layout, ref, pipe._z(ref, ref_image), {1: 30}, True)]
     styles = pipe.encode(ref_image, ref_ids)
     expected = [styles["s_mu"][0, 2], np.exp(0.5 * styles["s_logvar"][0, 2]),
                 styles["b_mu"][0, 2], np.exp(0.5 * styles["b_logvar"][0, 2])]
@@ -229,7 +299,10 @@ def test_test_tool_from_name_alone(tmp_path, pipe, toy_root):
     assert test.main(argv) == 0
     out = tmp_path / "res" / "tiny" / "test_latest"
     assert sorted(os.listdir(out / "grids")) == ["00002.png", "00003.png"]
-    assert len(os.listdir(out / "images")) == 2 * 3  # real + 2 samples per layout
+    assert sorted(os.listdir(out / "images")) == ["input_label", "real_image", "synthesized_image",
+                                                  "synthesized_image_1"]  # the original's, plus ours
+    for sub in os.listdir(out / "images"):
+        assert sorted(os.listdir(out / "images" / sub)) == ["00002.png", "00003.png"]
     assert "00002" in (out / "index.html").read_text()
     import cv2
     grid = cv2.imread(str(out / "grids" / "00002.png"))
@@ -250,7 +323,7 @@ def test_test_tool_from_a_bare_checkpoint_and_errors_leave_nothing(tmp_path, pip
     assert test.main(common + bad + ["--preset", "toy"]) == 2  # toy preset: another size
     assert "does not fit SPADEGenerator" in capsys.readouterr().err
     assert test.main(common + bad + ["--config", str(tmp_path / "cfg.yaml"), "--use_vae"]) == 2
-    assert "--use_vae: no encoder" in capsys.readouterr().err
+    assert "--use_vae: the model has no encoder file" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
 
 

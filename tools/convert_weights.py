@@ -11,11 +11,11 @@ The result loads strictly with ``paddle_inade.io.load_weights(layer, dst)``.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
 def config_class(argv=None):
@@ -31,13 +31,14 @@ def config_class(argv=None):
 
 def parse_args(argv=None):
     from paddle_inade.convert.convert import NETS
+    from paddle_inade.cli import HelpFormatter
     from paddle_inade.smis.config import SMISConfig
     INADEConfig = config_class(argv)  # noqa: N806 (the config class of --model)
     if INADEConfig is SMISConfig:
         from paddle_inade.smis.config import PRESETS
     else:
         from paddle_inade.config import PRESETS
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--model", choices=("inade", "pix2pix", "smis"), default="inade",
                         help="smis: GroupDNet's checkpoints (SMIS's option names)")
     parser.add_argument("--src", required=True, help="torch checkpoint (.pth)")
@@ -69,11 +70,15 @@ def model_config(args):
 
 
 def main(argv=None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = parse_args(argv)
     from paddle_inade.convert.convert import convert_checkpoint
+    from paddle_inade.io import WeightMismatchError
     try:
-        n = convert_checkpoint(args.src, args.dst, args.net, model_config(args))
+        try:
+            n = convert_checkpoint(args.src, args.dst, args.net, model_config(args))
+        except WeightMismatchError as exc:
+            raise ValueError(f"{exc}. Nothing was written; check --net {args.net} and the model options "
+                             "(--preset, --config, or options such as --label_nc)") from None
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

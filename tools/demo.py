@@ -14,9 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddle_inade.device import setup_cpu_process  # noqa: E402
-
-setup_cpu_process()
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
 def read_map(path: str):
@@ -28,17 +26,37 @@ def read_map(path: str):
     return array
 
 
+def parse_map(items) -> dict[int, int]:
+    """--map T:S items -> {T: S}."""
+    mapping = {}
+    for item in items:
+        target, _, source = item.partition(":")
+        if not (target.strip().isdigit() and source.strip().isdigit()):
+            raise ValueError(f"--map {item!r}: expected TARGET:SOURCE instance ids, e.g. 3:4")
+        mapping[int(target)] = int(source)
+    return mapping
+
+
+def check_out(path: str) -> None:
+    """The montage must be writable as an image, checked before any work."""
+    import cv2
+    if not cv2.haveImageWriter(path):
+        raise ValueError(f"--out {path}: not an image name OpenCV can write (use .png or .jpg)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"--out {path}: the folder {folder} does not exist")
+
+
 def main(argv=None) -> int:
-    from paddle_inade.cli import add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from paddle_inade.cli import HelpFormatter, add_checkpoint_args
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     for key in ("label", "instance", "ref_image", "ref_label", "ref_instance"):
         parser.add_argument(f"--{key}", required=True)
     parser.add_argument("--map", action="append", default=[], help="T:S (repeatable)")
     parser.add_argument("--n_samples", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="demo.png")
-    parser.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
+    parser.add_argument("--out", default="demo.png", help="the montage (an image file in an existing folder)")
     args = parser.parse_args(argv)
     import cv2
     import numpy as np
@@ -46,26 +64,24 @@ def main(argv=None) -> int:
     from paddle_inade.data.datasets import read_image
     from paddle_inade.data.visualize import colorize_label, instance_boundaries, make_grid, save_image
     try:
-        mapping = {}
-        for item in args.map:
-            target, _, source = item.partition(":")
-            if not (target.strip().isdigit() and source.strip().isdigit()):
-                raise ValueError(f"--map {item!r}: expected TARGET:SOURCE instance ids, e.g. 3:4")
-            mapping[int(target)] = int(source)
-        pipe = pipeline_from_args(args, device=args.gpu_ids)
+        mapping = parse_map(args.map)
+        check_out(args.out)
+        if args.n_samples < 1:
+            raise ValueError(f"--n_samples {args.n_samples} must be >= 1")
+        pipe = pipeline_from_args(args)
         label, inst, ref_label, ref_inst = (read_map(getattr(args, k)) for k in
                                             ("label", "instance", "ref_label", "ref_instance"))
-        ref_image = read_image(args.ref_image, cv2.IMREAD_COLOR)[..., ::-1]
+        ref_image = np.ascontiguousarray(read_image(args.ref_image, cv2.IMREAD_COLOR)[..., ::-1])
         out = pipe.restyle(label, inst, ref_image, ref_label, ref_inst, mapping, seed=args.seed,
                            n_samples=args.n_samples)[0]
-    except (ValueError, FileNotFoundError) as exc:
+        h, w = label.shape
+        ref_views = [cv2.resize(np.ascontiguousarray(v), (w, h), interpolation=cv2.INTER_NEAREST)
+                     for v in (ref_image, instance_boundaries(ref_inst, ref_image))]
+        row = ref_views + [colorize_label(label, pipe.cfg.label_channels), instance_boundaries(inst)] + list(out)
+        save_image(args.out, make_grid([row]))
+    except (ValueError, FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    h, w = label.shape
-    ref_views = [cv2.resize(np.ascontiguousarray(v), (w, h), interpolation=cv2.INTER_NEAREST)
-                 for v in (ref_image, instance_boundaries(ref_inst, ref_image))]
-    row = ref_views + [colorize_label(label, pipe.cfg.label_channels), instance_boundaries(inst)] + list(out)
-    save_image(args.out, make_grid([row]))
     print(f"wrote {args.out}")
     return 0
 

@@ -15,9 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddle_inade.device import setup_cpu_process  # noqa: E402
-
-setup_cpu_process()
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 ROWS = (("same_class_correlation", "r, two instances of a class"),
         ("same_class_abs_correlation", "abs(r)"),
@@ -26,7 +24,8 @@ ROWS = (("same_class_correlation", "r, two instances of a class"),
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from paddle_inade.cli import HelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--smis", help="a --model smis run under --checkpoints_dir")
     parser.add_argument("--inade", help="an INADE run under --checkpoints_dir")
     parser.add_argument("--checkpoints_dir", default="./checkpoints")

@@ -19,9 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddle_inade.device import setup_cpu_process  # noqa: E402
-
-setup_cpu_process()
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
 def _data_config(args, pipe):
@@ -54,8 +52,8 @@ def _layouts(dataset, count: int, name: str):
 
 
 def main(argv=None) -> int:
-    from paddle_inade.cli import add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from paddle_inade.cli import HelpFormatter, add_checkpoint_args
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     data = parser.add_argument_group("data")
     data.add_argument("--dataset_mode", help="default: the run's")
@@ -67,7 +65,6 @@ def main(argv=None) -> int:
     parser.add_argument("--min_pixels", type=int, default=16, help="smaller instances are left out")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the numbers here")
-    parser.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
     args = parser.parse_args(argv)
     from paddle_inade.cli import pipeline_from_args
     from paddle_inade.data import create_dataset
@@ -77,7 +74,7 @@ def main(argv=None) -> int:
             raise ValueError(f"--n_layouts must be >= 2, got {args.n_layouts}")
         if args.n_samples < 2:
             raise ValueError(f"--n_samples must be >= 2, got {args.n_samples}")
-        pipe = pipeline_from_args(args, device=args.gpu_ids)
+        pipe = pipeline_from_args(args)
         config = _data_config(args, pipe)
         layouts = _layouts(create_dataset(config(args.phase)), args.n_layouts, f"--phase {args.phase}")
         reference = None
@@ -94,8 +91,8 @@ def main(argv=None) -> int:
         return 2
     print(report.format())
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({**report.scalars(), "per_class": report.per_class}, fh, indent=1)
+        from paddle_inade.io import atomic_write_text
+        atomic_write_text(args.json, json.dumps({**report.scalars(), "per_class": report.per_class}, indent=1))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Export a trained generator with paddle.jit.save for a fixed batch, size and instance count.
 
-    python tools/export.py --name toy_inade --out exported/toy_G --n_instances 12
+    python tools/export.py --name toy_inade --out exported/toy_G --n_instances 16
     python tools/export.py --checkpoint ade20k_G.pdparams --preset ade20k --out exported/ade_G
 
 Load it with ``paddle.jit.load(out)`` and call it with (input_semantics, input_instances,
@@ -13,25 +13,28 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddle_inade.device import setup_cpu_process  # noqa: E402
-
-setup_cpu_process()
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
 def main(argv=None) -> int:
-    from paddle_inade.cli import add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from paddle_inade.cli import HelpFormatter, add_checkpoint_args
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     parser.add_argument("--out", required=True, help="path prefix of the exported files")
-    parser.add_argument("--batch", type=int, default=1)
-    parser.add_argument("--n_instances", type=int, default=8, help="instance channels K of the inputs")
+    parser.add_argument("--batch", type=int, default=1, help="batch size N of the inputs")
+    parser.add_argument("--n_instances", type=int, default=32,
+                        help="instance channels K of the inputs: the most instances a layout may have")
     args = parser.parse_args(argv)
+    from tools._common import quiet_native_stderr
     from paddle_inade.cli import pipeline_from_args
     from paddle_inade.export import export_generator
     try:
+        for option in ("batch", "n_instances"):
+            if getattr(args, option) < 1:
+                raise ValueError(f"--{option} {getattr(args, option)} must be >= 1")
         pipe = pipeline_from_args(args)
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        specs = export_generator(pipe.netG, pipe.cfg, args.out, args.batch, args.n_instances)
+        with quiet_native_stderr():
+            specs = export_generator(pipe.netG, pipe.cfg, args.out, args.batch, args.n_instances)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

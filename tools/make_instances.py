@@ -15,6 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
 def main(argv=None) -> int:

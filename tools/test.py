@@ -1,83 +1,87 @@
-r"""Generate K diverse images per layout of a dataset, with grids and an index.html.
+r"""Generate images for the layouts of a dataset with a trained model, as the original's test.py.
 
-    python tools/test.py --name toy_inade                       # options saved beside the checkpoint
+    python tools/test.py --name toy_inade                          # a run of tools/train.py (opt.yaml)
+    python tools/test.py --name my_run --which_epoch 20            # a run of the original's train.py (opt.txt, .pth)
+    python tools/test.py --name inade_ade20k --norm_mode inade --batchSize 1 --gpu_ids 0 --which_epoch best \
+        --dataset_mode ade20k --dataroot datasets/ADEChallengeData2016 --use_vae   # released checkpoints
     python tools/test.py --name toy_inade --n_samples 6 --how_many 20 --seed 3
-    python tools/test.py --checkpoint ade20k_G.pdparams --encoder ade20k_E.pdparams --preset ade20k \
-        --dataset_mode ade20k --dataroot datasets/ADEChallengeData2016 --results_dir results/ade20k
-    python tools/test.py --model smis --name toy_smis --test_mask 2 --n_samples 4   # GroupDNet (SMIS's options)
+    python tools/test.py --model smis --name deepfashion_smis --dataset_mode deepfashion --dataroot DIR \
+        --no_instance --ngf 160 --netG deepfashion --test_mask 3 --test_times 4   # GroupDNet (SMIS's options)
 
-Writes <results_dir>/<name>/<phase>_<which_epoch>/: images/<stem>_real.png, images/<stem>_sample<k>.png,
-grids/<stem>.png (label colours | instance boundaries | real | samples) and index.html; the folder
-appears only when complete. As the original's test.py, a use_vae model with its encoder remaps the
-noise with the styles encoded from the real image; --no-use_vae samples every instance from the prior.
+The run folder is <checkpoints_dir>/<name>/ with <which_epoch>_net_G.pdparams or the original's .pth
+(read as it is, without torch) and <which_epoch>_net_E.* for the encoder. Its options come from its
+opt.yaml or opt.txt; a folder without either (released checkpoints) takes the original's test
+defaults and what --dataset_mode sets, then the command line. An option that contradicts the saved
+ones is an error naming both.
+
+Writes <results_dir>/<name>/<phase>_<which_epoch>/ as the original (index.html,
+images/input_label/, images/synthesized_image/) plus images/real_image/,
+images/synthesized_image_<k>/ for --n_samples > 1 and grids/ (label | instances | real | samples);
+the folder is replaced only when the new one is complete. With --use_vae (the default for a model
+trained with it, when its encoder is there) each sample's noise is remapped with the styles encoded
+from the real image, as the original's test.py; --no-use_vae samples every instance from the prior.
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import math
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from paddle_inade.device import setup_cpu_process  # noqa: E402
-
-setup_cpu_process()
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
 def parse_args(argv=None):
-    from paddle_inade.cli import add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from paddle_inade.cli import HelpFormatter, add_checkpoint_args, add_data_args
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
-    parser.add_argument("--results_dir", default="./results")
-    parser.add_argument("--how_many", type=int, default=None, help="layouts to process (default: all)")
-    parser.add_argument("--n_samples", type=int, default=3, help="diverse samples per layout")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--use_vae", action=argparse.BooleanOptionalAction, default=None,
-                        help="remap the noise with the styles encoded from the real image (default, as the "
-                             "original: when the model has use_vae and an encoder); --no-use_vae: prior")
-    parser.add_argument("--dataset_mode")
-    parser.add_argument("--dataroot")
-    parser.add_argument("--load_size", type=int, help="default: the saved run's or the dataset's")
-    parser.add_argument("--preprocess_mode", help="default: the saved run's or the dataset's")
-    parser.add_argument("--phase", default="test")
-    parser.add_argument("--gpu_ids", default="0")
+    add_data_args(parser)
+    out = parser.add_argument_group("output")
+    out.add_argument("--results_dir", default="./results/", help="results go to <results_dir>/<name>/<phase>_<epoch>")
+    out.add_argument("--how_many", type=float, default=math.inf, help="layouts to process (the first ones)")
+    out.add_argument("--batchSize", type=int, default=1, help="layouts generated together (same images either way)")
+    out.add_argument("--n_samples", type=int, default=1, help="diverse samples per layout")
+    out.add_argument("--seed", type=int, default=0, help="layout i draws its noise from seed + i")
     return parser.parse_args(argv)
 
 
+def check_counts(args) -> None:
+    """Refuse counts that would produce nothing, before any work."""
+    if not (args.how_many >= 1):
+        raise ValueError(f"--how_many {args.how_many:g}: nothing to generate (it must be >= 1); no results "
+                         "folder is written or replaced")
+    if args.how_many != math.inf and args.how_many != int(args.how_many):
+        raise ValueError(f"--how_many {args.how_many:g} is not a whole number")
+    for option in ("n_samples", "batchSize"):
+        if getattr(args, option) < 1:
+            raise ValueError(f"--{option} {getattr(args, option)} must be >= 1")
+
+
 def build(args):
+    """(pipeline, dataset, output folder, model source)."""
+    from paddle_inade.cli import data_values, model_source, pipeline_from_source
     from paddle_inade.data import DataConfig, create_dataset
-    from paddle_inade.cli import checkpoint_source, pipeline_from_args
-    from paddle_inade.io import read_saved_options
-    pipe = pipeline_from_args(args, device=args.gpu_ids)
-    source = checkpoint_source(args)
-    if args.checkpoint:
-        saved_data, name = {}, os.path.splitext(os.path.basename(args.checkpoint))[0]
-    else:
-        saved = read_saved_options(source)
-        saved_data, name = (saved.data if saved else {}), args.name
-    data = {**saved_data, "phase": args.phase, "no_flip": True}
-    if args.dataset_mode and args.dataset_mode != saved_data.get("dataset_mode"):
-        data = {**dataclasses.asdict(DataConfig.for_dataset(args.dataset_mode, args.phase)), "no_flip": True}
-    data.update({k: getattr(args, k) for k in ("dataroot", "load_size", "preprocess_mode")
-                 if getattr(args, k) is not None})
-    if "dataset_mode" not in data:
-        raise ValueError("no dataset: pass --dataset_mode and --dataroot")
-    shared = {k: getattr(pipe.cfg, k) for k in ("label_nc", "contain_dontcare_label", "crop_size",
-                                                 "aspect_ratio", "add_sketch")}
-    dataset = create_dataset(DataConfig.from_dict({**data, **shared}))
-    out = os.path.join(args.results_dir, name, f"{args.phase}_{args.which_epoch}")
-    return pipe, dataset, out
+    check_counts(args)
+    source = model_source(args)
+    data_cfg = DataConfig.from_dict(data_values(args, source), source="data options")
+    dataset = create_dataset(data_cfg)
+    pipe = pipeline_from_source(source, device=args.gpu_ids)
+    out = os.path.join(args.results_dir, source.name, f"{data_cfg.phase}_{args.which_epoch}")
+    return pipe, dataset, out, source
 
 
-def use_encoder(args, pipe) -> bool:
+def use_encoder(args, pipe, source) -> bool:
     """--use_vae given: obey (an error without encoder); not given: the model's use_vae if it has an E."""
-    if args.use_vae and pipe.netE is None:
-        raise ValueError("--use_vae: no encoder (<epoch>_net_E.pdparams beside the checkpoint, or --encoder FILE)")
-    if args.use_vae is None:
+    given = getattr(args, "use_vae", None)
+    if given and pipe.netE is None:
+        raise ValueError("--use_vae: the model has no encoder file (<which_epoch>_net_E.pdparams or .pth "
+                         "beside the generator, or --encoder FILE)")
+    if given is None:
         if pipe.cfg.use_vae and pipe.netE is None:
             print("note: no encoder file, sampling styles from the prior", file=sys.stderr)
         return bool(pipe.cfg.use_vae and pipe.netE is not None)
-    return args.use_vae
+    return given
 
 
 def main(argv=None) -> int:
@@ -94,13 +98,16 @@ def main(argv=None) -> int:
         return 0
     args = parse_args(argv)
     try:
-        pipe, dataset, out = build(args)
-        encoder = use_encoder(args, pipe)
-        total = len(dataset) if args.how_many is None else min(args.how_many, len(dataset))
-        with tqdm(total=total, desc="generating") as bar:
-            n = write_results(pipe, dataset, out, args.n_samples, args.seed, args.how_many,
-                              use_encoder=encoder, progress=bar.update)
-    except (ValueError, FileNotFoundError) as exc:
+        pipe, dataset, out, source = build(args)
+        encoder = use_encoder(args, pipe, source)
+        how_many = None if args.how_many == math.inf else int(args.how_many)
+        total = len(dataset) if how_many is None else min(how_many, len(dataset))
+        title = f"{source.name}, phase {dataset.cfg.phase}, epoch {args.which_epoch}"
+        with tqdm(total=total, desc="generating", disable=None) as bar:
+            n = write_results(pipe, dataset, out, args.n_samples, args.seed, how_many, use_encoder=encoder,
+                              batch_size=args.batchSize, workers=getattr(args, "nThreads", 0),
+                              progress=bar.update, title=title)
+    except (ValueError, FileNotFoundError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{n} layouts x {args.n_samples} samples: {os.path.abspath(out)}/index.html")

@@ -49,5 +49,5 @@ def convert_checkpoint(src: str, dst: str, net: str, cfg: INADEConfig | None) ->
     state = check_weights(layer, torch_state, source=src, options=cfg)
     import paddle
     atomic_save(dst, {k: paddle.to_tensor(v) for k, v in state.items()})
-    log.info("wrote %d tensors to %s", len(state), dst)
+    log.debug("wrote %d tensors to %s", len(state), dst)
     return len(state)

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional
 PREPROCESS_MODES = ("resize_and_crop", "crop", "scale_width", "scale_width_and_crop",
                     "scale_shortside", "scale_shortside_and_crop", "fixed", "none")
 DATASET_MODES = ("ade20k", "cityscapes", "coco", "celeba", "deepfashion", "custom", "toy")
+PHASES = ("train", "val", "test")
 
 
 def _resize_crop(train: bool, label_nc: int, dontcare: bool) -> dict:
@@ -78,6 +79,9 @@ class DataConfig:
     def __post_init__(self) -> None:
         if self.dataset_mode not in DATASET_MODES:
             raise ValueError(f"dataset_mode {self.dataset_mode!r} is not one of {list(DATASET_MODES)}")
+        if self.phase not in PHASES:
+            raise ValueError(f"phase {self.phase!r} is not one of {list(PHASES)} ('test' and 'val' read the "
+                             "evaluation split, 'train' the training split)")
         if self.preprocess_mode not in PREPROCESS_MODES:
             raise ValueError(f"preprocess_mode {self.preprocess_mode!r} is not one of {list(PREPROCESS_MODES)}")
         for key in ("load_size", "crop_size", "label_nc", "max_instances"):

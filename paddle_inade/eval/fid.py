@@ -109,14 +109,56 @@ def folder_statistics(net, path: str, batch_size: int = 50, resize_size: Optiona
 
 
 def save_statistics(path: str, mu: np.ndarray, sigma: np.ndarray) -> None:
-    """pytorch-fid's ``.npz`` layout: ``mu`` [D], ``sigma`` [D, D]."""
-    np.savez(path, mu=mu, sigma=sigma)
+    """pytorch-fid's ``.npz`` layout: ``mu`` [D], ``sigma`` [D, D]; written atomically."""
+    from ..io import atomic_write
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, mu=mu, sigma=sigma)
+    atomic_write(path, write)
 
 
 def load_statistics(path: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mu [D], sigma [D, D]) from a ``.npz``; ValueError naming the file when it is not that."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such statistics file")
-    with np.load(path) as data:
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable .npz of statistics ({exc})") from exc
+    with data:
         if not {"mu", "sigma"} <= set(data.files):
             raise ValueError(f"{path}: needs arrays 'mu' and 'sigma', has {data.files}")
-        return data["mu"], data["sigma"]
+        mu, sigma = data["mu"], data["sigma"]
+    if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
+        raise ValueError(f"{path}: mu {mu.shape} and sigma {sigma.shape} are not [D] and [D, D]")
+    return mu, sigma
+
+
+def load_named_statistics(root: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(mu, sigma) stored as the original's fid_score.py stores them: ``<root>/<name>/m.npy, s.npy``."""
+    folder = os.path.join(root, name)
+    paths = [os.path.join(folder, f) for f in ("m.npy", "s.npy")]
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise FileNotFoundError(f"no statistics named {name!r}: {missing} missing (written by --save_np_name {name})")
+    try:
+        mu, sigma = (np.load(p, allow_pickle=False) for p in paths)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{folder}: not readable statistics ({exc})") from exc
+    if mu.ndim != 1 or sigma.shape != (mu.shape[0], mu.shape[0]):
+        raise ValueError(f"{folder}: m.npy {mu.shape} and s.npy {sigma.shape} are not [D] and [D, D]")
+    return mu, sigma
+
+
+def save_named_statistics(root: str, name: str, mu: np.ndarray, sigma: np.ndarray) -> None:
+    """Write ``<root>/<name>/m.npy, s.npy`` (the original's layout), both or neither."""
+    from ..io import atomic_write_all
+
+    def writer(array):
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as fh:
+                np.save(fh, array)
+        return write
+    folder = os.path.join(root, name)
+    atomic_write_all([(os.path.join(folder, "m.npy"), writer(mu)), (os.path.join(folder, "s.npy"), writer(sigma))])

@@ -55,13 +55,6 @@ class InstanceAwareConv2d(nn.Layer):
             [fout, fin, kw, kw], default_initializer=nn.initializer.KaimingUniform())
         self.bias = self.create_parameter(
             [fout], is_bias=True, default_initializer=nn.initializer.Uniform(-bound, bound))
-        self.unfold = nn.Unfold(kw, strides=stride, paddings=padding)
-
-    def neighbour_mask(self, instances: paddle.Tensor) -> paddle.Tensor:
-        """[N, 1, H, W] ids -> [N, k*k, L]: 1 where a window pixel has the centre's id."""
-        inst_unf = self.unfold(instances)
-        center = inst_unf[:, self.kw * self.kw // 2 : self.kw * self.kw // 2 + 1, :]
-        return 1.0 - paddle.clip(paddle.abs(inst_unf - center), 0.0, 1.0)
 
     def forward(self, x: paddle.Tensor, instances: paddle.Tensor,
                 geometry: InstanceConvGeometry | None = None) -> paddle.Tensor:

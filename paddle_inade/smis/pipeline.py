@@ -27,6 +27,7 @@ from ..device import select_device
 from ..io import atomic_folder, check_run_folder, load_weights, read_saved_options, run_weights
 from ..models import preprocess_input
 from ..nn import remove_spectral_norm
+from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, _device_arg, to_uint8
 from . import build_encoder, build_generator
 from .config import MODEL_NAME, SMISConfig
@@ -142,18 +143,22 @@ class GroupDNetPipeline:
                              f"(semantic_nc {self.cfg.semantic_nc}, label_nc {self.cfg.label_nc})")
         return int(class_id)
 
-    def sample_codes(self, batch: int, rng: np.random.Generator) -> np.ndarray:
-        """float32 [N, 8 L, sh, sw] from N(0, 1), drawn per class as SMIS does."""
+    def sample_codes(self, batch: int, seed: Seed = None) -> np.ndarray:
+        """float32 [N, 8 L, sh, sw] from N(0, 1), drawn per class as SMIS does ([L, 8, sh * sw] per
+        layout). ``seed``: see :mod:`paddle_inade.noise` (an int, one int per layout, a Generator)."""
+        return self._codes(generators(seed, batch))
+
+    def _codes(self, rngs: list) -> np.ndarray:
         sh, sw = self.cfg.latent_size
-        draw = rng.standard_normal((batch, self.cfg.semantic_nc, CODE_NC, sh * sw), dtype=np.float32)
-        return draw.reshape(batch, self.cfg.code_nc, sh, sw)
+        draws = [rng.standard_normal((self.cfg.semantic_nc, CODE_NC, sh * sw), dtype=np.float32) for rng in rngs]
+        return np.stack(draws).reshape(len(rngs), self.cfg.code_nc, sh, sw)
 
     def _run(self, semantics, codes: np.ndarray) -> np.ndarray:
         with paddle.no_grad():
             return self.netG(semantics, paddle.to_tensor(codes)).numpy()
 
     # ------------------------------------------------------------------ public
-    def generate(self, label, instance=None, n_samples: int = 1, seed: Optional[int] = None,
+    def generate(self, label, instance=None, n_samples: int = 1, seed: Seed = None,
                  codes: Optional[np.ndarray] = None, image=None, sketch=None) -> np.ndarray:
         """uint8 [N, S, H, W, 3]: ``n_samples`` images per layout, each from fresh class codes
         (or from ``codes`` [N, 8 L, sh, sw] for every sample; or, with ``image``, from the codes'
@@ -162,25 +167,24 @@ class GroupDNetPipeline:
             raise ValueError("GroupDNet takes no sketch")
         _check_n(n_samples)
         semantics, _ = self._semantics(label, instance)
-        rng = np.random.default_rng(seed)
+        rngs = generators(seed, semantics.shape[0])
         if image is not None:
             codes = self.encode(label, image, instance)["mu"]
-        outs = [self._run(semantics, codes if codes is not None else self.sample_codes(semantics.shape[0], rng))
-                for _ in range(n_samples)]
+        outs = [self._run(semantics, codes if codes is not None else self._codes(rngs)) for _ in range(n_samples)]
         return to_uint8(np.stack(outs, axis=1))
 
     def resample(self, label, class_id: int, instance=None, n_samples: int = 1,
-                 seed: Optional[int] = None, codes: Optional[np.ndarray] = None) -> np.ndarray:
+                 seed: Seed = None, codes: Optional[np.ndarray] = None) -> np.ndarray:
         """uint8 [N, S, H, W, 3]: one set of codes (``codes`` or drawn), and for each sample class
         ``class_id``'s 8 channels drawn anew (SMIS's ``--test_mask``): only that class should change."""
         class_id = self.check_class(class_id, "class_id (--test_mask)")
         _check_n(n_samples)
         semantics, _ = self._semantics(label, instance)
-        rng = np.random.default_rng(seed)
-        base = self.sample_codes(semantics.shape[0], rng) if codes is None else np.array(codes, np.float32)
+        rngs = generators(seed, semantics.shape[0])
+        base = self._codes(rngs) if codes is None else np.array(codes, np.float32)
         outs = []
         for _ in range(n_samples):
-            fresh = self.sample_codes(semantics.shape[0], rng)
+            fresh = self._codes(rngs)
             z = base.copy()
             z[:, CODE_NC * class_id:CODE_NC * (class_id + 1)] = fresh[:, CODE_NC * class_id:CODE_NC * (class_id + 1)]
             outs.append(self._run(semantics, z))

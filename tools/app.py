@@ -1,0 +1,438 @@
+r"""Web demo of instance-level control (Gradio): click an instance, only it changes.
+
+    pip install -r requirements-app.txt
+    python tools/app.py                                   # the toy model (trained first if missing)
+    python tools/app.py --name my_run --checkpoints_dir ./checkpoints
+    python tools/app.py --checkpoint ade20k_G.pdparams --encoder ade20k_E.pdparams --preset ade20k \
+        --dataset_mode ade20k --dataroot datasets/ADEChallengeData2016
+    python tools/app.py --host 0.0.0.0 --port 8080        # reachable from other machines
+
+Opens on http://127.0.0.1:7860 as ``demo.launch()`` does (``$GRADIO_SERVER_NAME`` and
+``$GRADIO_SERVER_PORT`` when set, as hosted Gradio apps such as AI Studio's expect; --share is
+off). Layouts come from the dataset's validation scenes or an uploaded label + instance PNG; K
+samples are shown side by side; a click on an instance resamples its noise in every sample, or
+its whole class with one shared noise, or gives it the style of the instance clicked in a
+reference photo. The pixels outside the target keep their values (a composite); "show raw
+output" shows what the generator made, where the change also reaches beyond the instance.
+Everything the app writes (uploads, pictures, exports) goes to one temporary folder (--temp_dir).
+The logic lives in ``paddle_inade.interactive``; this file is the wiring.
+"""
+
+import argparse
+import atexit
+import functools
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Optional
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
+
+MODES = ("resample the instance", "resample its class (one shared noise)", "style of the reference instance")
+ZOOM, GAP = 4, 8    # the pictures are shown enlarged 4x, 8 white pixels apart
+MAX_SAMPLES = 8
+
+
+def parse_args(argv=None):
+    from paddle_inade.cli import HelpFormatter, add_checkpoint_args, add_data_args
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    add_checkpoint_args(parser)
+    add_data_args(parser)
+    parser.set_defaults(name=None)  # neither --name nor --checkpoint: the toy model
+    parser.add_argument("--n_samples", type=int, default=4, help="samples side by side (K)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--host", help="default: $GRADIO_SERVER_NAME or 127.0.0.1 (this machine only)")
+    parser.add_argument("--port", type=int, help="default: $GRADIO_SERVER_PORT or the first free one from 7860")
+    parser.add_argument("--share", action="store_true", help="also open a public Gradio link")
+    parser.add_argument("--temp_dir", help="where uploads, pictures and exports go (default: a new temporary "
+                                           "folder, removed at exit)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.n_samples <= MAX_SAMPLES:
+        parser.error(f"--n_samples must be 1..{MAX_SAMPLES}, got {args.n_samples}")
+    return args
+
+
+# --------------------------------------------------------------------------- model
+def ensure_toy_model(checkpoints_dir: str, train_args=()) -> str:
+    """The default model's folder, ``checkpoints_dir/toy_inade``; trained first (the toy
+    preset, a progress bar in the console) when it has no generator yet."""
+    folder = os.path.join(checkpoints_dir, "toy_inade")
+    if not os.path.isfile(os.path.join(folder, "latest_net_G.pdparams")):
+        from paddle_inade.engine.run import main as train
+        print(f"no model in {folder}: training the toy model first (about 4 minutes on 2 CPU cores)")
+        train(["--checkpoints_dir", checkpoints_dir, *train_args])
+    return folder
+
+
+@dataclass
+class Model:
+    """What every browser session shares: the pipeline, the scenes, the temp folder, a lock."""
+
+    pipe: object
+    scenes: object  # paddle_inade.interactive.Scenes or None
+    temp_dir: str
+    n_samples: int
+    seed: int
+    source: str
+    notes: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def load_model(args) -> Model:
+    from paddle_inade.cli import data_values, model_source, pipeline_from_source
+    from paddle_inade.data import DataConfig
+    from paddle_inade.interactive import Scenes
+    if not args.name and not args.checkpoint:
+        args.name = os.path.basename(ensure_toy_model(args.checkpoints_dir))
+    source = model_source(args)
+    if not source.cfg.is_inade:
+        raise ValueError(f"{source.generator}: a {source.cfg.norm_mode} model; the app needs norm_mode inade")
+    pipe = pipeline_from_source(source, args.gpu_ids)
+    notes = []
+    try:  # the validation scenes of the run's dataset (or of --dataset_mode/--dataroot)
+        scenes = Scenes(DataConfig.from_dict(data_values(args, source), source="data options"))
+    except (ValueError, FileNotFoundError) as exc:
+        scenes = None
+        notes.append(f"no validation scenes ({exc}): upload a layout, or give --dataset_mode and --dataroot")
+    if pipe.netE is None:
+        notes.append("no encoder: restyling from a reference photo is off")
+    return Model(pipe, scenes, args.temp_dir, args.n_samples, args.seed, source.generator, notes)
+
+
+# --------------------------------------------------------------------------- per-browser state
+@dataclass
+class UserState:
+    layout: Optional[tuple] = None        # (label, instance, name)
+    session: object = None                # InstanceSession
+    reference: object = None              # ReferenceStyles
+    ref_photo: object = None
+    ref_name: str = ""
+    ref_id: Optional[int] = None
+    actions: int = 0                      # numbers the status lines of this page
+
+
+def _short(exc: Exception, *paths) -> str:
+    """The message with uploaded files' temporary folders left out."""
+    text = str(exc)
+    for path in paths:
+        if path:
+            text = text.replace(path, os.path.basename(path))
+    return text
+
+
+class Views:
+    """Pictures of a state (all uint8 RGB arrays)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+
+    def layout(self, state: UserState):
+        from paddle_inade.data.visualize import colorize_label, instance_boundaries
+        from paddle_inade.interactive import tile_strip
+        if state.layout is None:
+            return None
+        label, instance, _ = state.layout
+        picture = instance_boundaries(instance, colorize_label(label, self.model.pipe.cfg.label_channels))
+        return tile_strip(picture[None], ZOOM, GAP)
+
+    def samples(self, state: UserState, raw: bool):
+        from paddle_inade.interactive import tile_strip
+        if state.session is None:
+            return None
+        return tile_strip(state.session.raw if raw else state.session.images, ZOOM, GAP)
+
+    def reference(self, state: UserState):
+        from paddle_inade.data.visualize import instance_boundaries
+        from paddle_inade.interactive import outline, tile_strip
+        if state.reference is None:
+            return None
+        picture = instance_boundaries(state.reference.instance, state.ref_photo)
+        if state.ref_id is not None:
+            picture = outline(picture, state.reference.instance == state.ref_id, (255, 0, 255))
+        return tile_strip(picture[None], ZOOM, GAP)
+
+
+# --------------------------------------------------------------------------- handlers
+class Handlers:
+    """Gradio callbacks: each returns the new state, pictures and a status line."""
+
+    def __init__(self, model: Model):
+        self.model, self.views = model, Views(model)
+
+    # -- layouts
+    def _set_layout(self, state: UserState, label, instance, name, seed, n_samples, class_level, raw, notes):
+        state.layout = (label, instance, name)
+        state.session = None
+        message = self._generate(state, seed, n_samples, class_level)
+        return self._layout_out(state, raw, "; ".join([*notes, message]))
+
+    def _layout_out(self, state, raw, message):
+        return state, self.views.layout(state), self.views.samples(state, raw), message
+
+    def scene(self, name):
+        """(label, instance, photo) of the validation scene ``name``."""
+        scenes = self.model.scenes
+        return scenes[[scenes.name(i) for i in range(len(scenes))].index(name)]
+
+    def pick_scene(self, name, seed, n_samples, class_level, raw, state):
+        state = state or UserState()
+        if self.model.scenes is None or name is None:
+            return self._layout_out(state, raw, "no validation scenes: upload a layout")
+        label, instance, _ = self.scene(name)
+        return self._set_layout(state, label, instance, name, seed, n_samples, class_level, raw, [])
+
+    def upload_layout(self, label_file, instance_file, seed, n_samples, class_level, raw, state):
+        from paddle_inade.interactive import read_layout_files
+        state = state or UserState()
+        label_path, instance_path = label_file, instance_file  # paths (gr.File type="filepath")
+        if label_path is None:
+            return self._layout_out(state, raw, "error: choose a label map PNG first")
+        try:
+            label, instance, notes = read_layout_files(label_path, instance_path, self.model.pipe.cfg)
+        except (ValueError, OSError) as exc:
+            return self._layout_out(state, raw, f"error: {_short(exc, label_path, instance_path)}; "
+                                                "the layout is unchanged")
+        return self._set_layout(state, label, instance, os.path.basename(label_path), seed, n_samples,
+                                class_level, raw, notes)
+
+    # -- generation
+    def _generate(self, state: UserState, seed, n_samples, class_level) -> str:
+        from paddle_inade.interactive import InstanceSession
+        if state.layout is None:
+            return "error: choose a layout first (a validation scene or an upload)"
+        label, instance, name = state.layout
+        with self.model.lock:
+            state.session = InstanceSession(self.model.pipe, label, instance, int(n_samples), int(seed),
+                                            class_level=bool(class_level))
+        kind = "one noise per class" if class_level else "one noise per instance"
+        return (f"generated {int(n_samples)} samples of {name} (seed {int(seed)}, {kind}, "
+                f"{state.session.n_instances} instances): click an instance")
+
+    def generate(self, seed, n_samples, class_level, raw, state):
+        state = state or UserState()
+        message = self._generate(state, seed, n_samples, class_level)
+        return state, self.views.samples(state, raw), message
+
+    def show(self, raw, state):
+        state = state or UserState()
+        what = "the raw output (no composite)" if raw else "the composite (pixels outside each target kept)"
+        return state, self.views.samples(state, raw), f"showing {what}"
+
+    # -- clicks
+    def click_sample(self, mode, raw, state, evt):
+        from paddle_inade.interactive import locate
+        state = state or UserState()
+        session = state.session
+        if session is None:
+            return state, None, "error: generate first, then click an instance"
+        x, y = evt.index[0], evt.index[1]
+        h, w = session.label.shape
+        where = locate(x, y, session.n_samples, h, w, ZOOM, GAP)
+        if where is None:
+            return state, self.views.samples(state, raw), (f"no instance at ({x}, {y}): that is between the "
+                                                           "pictures; click inside one")
+        _, row, col = where
+        instance_id = session.instance_at(row, col)
+        try:
+            with self.model.lock:
+                change = self._operate(state, mode, instance_id)
+        except ValueError as exc:
+            return state, self.views.samples(state, raw), f"error: {exc}"
+        shown = "raw output shown" if raw else "shown: only its pixels replaced (composite)"
+        return state, self.views.samples(state, raw), f"{change.target} changed; {shown}. {change.leak.describe()}"
+
+    def _operate(self, state: UserState, mode: str, instance_id: int):
+        session = state.session
+        if mode == MODES[1]:
+            return session.resample_class(session.class_of(instance_id))
+        if mode == MODES[2]:
+            if state.reference is None or state.ref_id is None:
+                raise ValueError("choose a reference and click one of its instances first")
+            return session.restyle(instance_id, state.reference.of(state.ref_id),
+                                   f"{state.ref_name} instance {state.ref_id}")
+        return session.resample(instance_id)
+
+    # -- references
+    def _set_reference(self, state, photo, instance, name, notes):
+        from paddle_inade.interactive import ReferenceStyles
+        if self.model.pipe.netE is None:
+            return state, None, "error: this model has no encoder, so no reference styles"
+        with self.model.lock:
+            state.reference = ReferenceStyles(self.model.pipe, photo, instance)
+        state.ref_photo, state.ref_name, state.ref_id = photo, name, None
+        return state, self.views.reference(state), "; ".join(
+            [*notes, f"reference {name}: click one of its instances"])
+
+    def pick_reference(self, name, state):
+        state = state or UserState()
+        if self.model.scenes is None or name is None:
+            return state, None, "no validation scenes: upload a reference photo"
+        _, instance, photo = self.scene(name)
+        return self._set_reference(state, photo, instance, name, [])
+
+    def upload_reference(self, photo_file, instance_file, state):
+        from paddle_inade.interactive import read_reference_files
+        state = state or UserState()
+        photo_path, instance_path = photo_file, instance_file
+        if photo_path is None:
+            return state, self.views.reference(state), "error: choose a reference photo first"
+        try:
+            photo, instance, notes = read_reference_files(photo_path, instance_path, self.model.pipe.cfg)
+        except (ValueError, OSError) as exc:
+            return state, self.views.reference(state), (f"error: {_short(exc, photo_path, instance_path)}; "
+                                                        "the reference is unchanged")
+        return self._set_reference(state, photo, instance, os.path.basename(photo_path), notes)
+
+    def click_reference(self, state, evt):
+        from paddle_inade.interactive import locate
+        state = state or UserState()
+        if state.reference is None:
+            return state, None, "error: choose a reference first"
+        h, w = state.reference.instance.shape
+        where = locate(evt.index[0], evt.index[1], 1, h, w, ZOOM, GAP)
+        if where is None:
+            return state, self.views.reference(state), "no reference instance there: click inside the photo"
+        state.ref_id = state.reference.instance_at(where[1], where[2])
+        return state, self.views.reference(state), (
+            f"reference instance {state.ref_id} chosen: pick '{MODES[2]}' and click an instance of a sample")
+
+    # -- export
+    def export(self, raw, state):
+        from paddle_inade.interactive import export_pngs
+        state = state or UserState()
+        if state.session is None:
+            return state, None, "error: generate first"
+        images = state.session.raw if raw else state.session.images
+        paths = export_pngs(images, os.path.join(self.model.temp_dir, "exports"))
+        return state, paths, f"exported {len(paths)} PNGs ({'raw' if raw else 'composite'})"
+
+
+# --------------------------------------------------------------------------- page
+def build_demo(model: Model):
+    import gradio as gr
+    h = Handlers(model)
+    names = [model.scenes.name(i) for i in range(len(model.scenes))] if model.scenes is not None else []
+    intro = ("Click an instance in a sample: only that instance changes in all samples. Modes: its own new "
+             "noise, one shared noise for its whole class (class-level control, as SPADE-like models do), or the "
+             "style of an instance clicked in the reference photo (the encoder). Pixels outside the target keep "
+             "their values; tick *show raw output* to see the generator's own output, where the change also "
+             "reaches beyond the instance: strongly a few pixels around it, weakly further away.")
+    with gr.Blocks(title="INADE instance-level control") as demo:
+        state = gr.State(None)
+        gr.Markdown(f"## INADE: instance-level control\nModel: `{model.source}`. {intro}")
+        for note in model.notes:
+            gr.Markdown(f"*{note}*")
+        with gr.Row():
+            with gr.Column(scale=1):
+                scene = gr.Dropdown(names, value=names[0] if names else None, label="validation scene",
+                                    elem_id="scene")
+                label_file = gr.File(label="or upload: label map PNG (class ids)", type="filepath",
+                                     elem_id="label_file")
+                instance_file = gr.File(label="instance map PNG (ids)", type="filepath",
+                                        elem_id="instance_file")
+                use_layout = gr.Button("Use uploaded layout", elem_id="use_layout")
+                layout_view = gr.Image(label="layout (classes, instance boundaries)", interactive=False,
+                                       elem_id="layout", format="png")
+            with gr.Column(scale=3):
+                with gr.Row():
+                    seed = gr.Number(model.seed, label="seed", precision=0, elem_id="seed")
+                    n_samples = gr.Slider(1, MAX_SAMPLES, value=model.n_samples, step=1, label="samples (K)",
+                                          elem_id="n_samples")
+                    class_level = gr.Checkbox(False, label="class-level noise (one per class)",
+                                              elem_id="class_level")
+                    generate = gr.Button("Generate", variant="primary", elem_id="generate")
+                mode = gr.Radio(list(MODES), value=MODES[0], label="a click on a sample:", elem_id="mode")
+                raw = gr.Checkbox(False, label="show raw output (no composite)", elem_id="raw")
+                samples = gr.Image(label="samples (click an instance)", interactive=False, elem_id="samples",
+                                   format="png")
+                status = gr.Markdown("choose a layout, then Generate", elem_id="status")
+                with gr.Row():
+                    export = gr.Button("Export PNGs", elem_id="export")
+                    files = gr.File(label="download", file_count="multiple", interactive=False, elem_id="files")
+        with gr.Row():
+            with gr.Column(scale=1):
+                ref_scene = gr.Dropdown(names, value=names[1] if len(names) > 1 else None,
+                                        label="reference scene", elem_id="ref_scene")
+                ref_photo_file = gr.File(label="or upload: reference photo", type="filepath",
+                                         elem_id="ref_photo_file")
+                ref_instance_file = gr.File(label="its instance map PNG (optional)", type="filepath",
+                                            elem_id="ref_instance_file")
+                use_ref = gr.Button("Use uploaded reference", elem_id="use_ref")
+            with gr.Column(scale=3):
+                ref_view = gr.Image(label="reference (click an instance)", interactive=False, elem_id="reference",
+                                    format="png")
+
+        def numbered(fn):
+            """The handler's status line (its last output) numbered per page, so every answer is new."""
+            @functools.wraps(fn)
+            def wrapper(*args):
+                out = fn(*args)
+                out[0].actions += 1
+                return (*out[:-1], f"[{out[0].actions}] {out[-1]}")
+            return wrapper
+
+        def on_sample(mode_value, raw_value, state_value, evt: gr.SelectData):
+            return numbered(h.click_sample)(mode_value, raw_value, state_value, evt)
+
+        def on_reference(state_value, evt: gr.SelectData):
+            return numbered(h.click_reference)(state_value, evt)
+
+        gen_inputs = [seed, n_samples, class_level, raw, state]
+        layout_outputs = [state, layout_view, samples, status]
+        scene.input(numbered(h.pick_scene), [scene, *gen_inputs], layout_outputs)
+        use_layout.click(numbered(h.upload_layout), [label_file, instance_file, *gen_inputs], layout_outputs)
+        generate.click(numbered(h.generate), gen_inputs, [state, samples, status])
+        raw.input(numbered(h.show), [raw, state], [state, samples, status])
+        samples.select(on_sample, [mode, raw, state], [state, samples, status])
+        ref_scene.input(numbered(h.pick_reference), [ref_scene, state], [state, ref_view, status])
+        use_ref.click(numbered(h.upload_reference), [ref_photo_file, ref_instance_file, state],
+                      [state, ref_view, status])
+        ref_view.select(on_reference, [state], [state, ref_view, status])
+        export.click(numbered(h.export), [raw, state], [state, files, status])
+
+        def on_load():  # the page opens on the first scene's layout; Generate makes the samples
+            st = UserState()
+            if names:
+                label, instance, _ = h.scene(names[0])
+                st.layout = (label, instance, names[0])
+            if len(names) > 1 and model.pipe.netE is not None:
+                st = h.pick_reference(names[1], st)[0]
+            return st, h.views.layout(st), h.views.reference(st)
+
+        demo.load(on_load, None, [state, layout_view, ref_view])
+    return demo
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.temp_dir is None:  # ours: removed at exit
+        args.temp_dir = tempfile.mkdtemp(prefix="paddle_inade_app_")
+        atexit.register(shutil.rmtree, args.temp_dir, ignore_errors=True)
+    args.temp_dir = os.path.abspath(args.temp_dir)
+    os.makedirs(args.temp_dir, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = args.temp_dir  # read when gradio is imported: uploads land here
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        print("error: the app needs Gradio: pip install -r requirements-app.txt", file=sys.stderr)
+        return 2
+    try:
+        model = load_model(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    demo = build_demo(model)
+    print(f"model: {model.source}; temporary files: {args.temp_dir}")
+    demo.queue(default_concurrency_limit=1).launch(server_name=args.host, server_port=args.port,
+                                                   share=args.share, show_error=True,
+                                                   allowed_paths=[args.temp_dir])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
