@@ -6,8 +6,9 @@
 Options keep SMIS's names (``--test_mask N``: resample only class N's code; ``--test_times`` or our
 ``--n_samples``: samples per layout). Model options come from the run's ``opt.yaml`` when there is
 one (a contradicting option is an error), else, as SMIS builds them, from ``--dataset_mode``'s
-defaults and the command line. Results go to ``<results_dir>/<name>/<phase>_<which_epoch>/``
-(``images/``, ``grids/``, ``index.html``), written completely under a temporary name first.
+defaults and the command line. Results go to ``<results_dir>/<name>/<phase>_<which_epoch>/`` as
+for INADE (``images/input_label/``, ``images/synthesized_image[_k]/``, ``grids/``, ``index.html``),
+written completely under a temporary name first.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phase", default="test")
     p.add_argument("--load_size", type=int)
     p.add_argument("--preprocess_mode")
-    p.add_argument("--batchSize", type=int, default=1, help="accepted; layouts are generated one by one")
+    p.add_argument("--batchSize", type=int, default=1, help="layouts generated together")
     p.add_argument("--gpu_ids", default="0")
     p.add_argument("--use_vae", nargs="?", const=None, type=_flag_or_value, default=True,
                    help="accepted as in SMIS (its test samples codes from the prior)")
@@ -137,6 +138,10 @@ def build(args):
     return view, dataset, out
 
 
+def name_of(args) -> str:
+    return args.name if not args.checkpoint else os.path.basename(args.checkpoint)
+
+
 def test_main(argv: Optional[Sequence[str]] = None) -> tuple[int, str, int]:
     """Run SMIS's test; returns (layouts written, output folder, samples per layout)."""
     from ..inference import write_results
@@ -147,5 +152,6 @@ def test_main(argv: Optional[Sequence[str]] = None) -> tuple[int, str, int]:
     if args.how_many is not None and args.how_many < 1:
         raise ValueError(f"--how_many must be >= 1, got {args.how_many}")
     view, dataset, out = build(args)
-    count = write_results(view, dataset, out, n_samples, args.seed, args.how_many)
+    count = write_results(view, dataset, out, n_samples, args.seed, args.how_many, batch_size=args.batchSize,
+                          title=f"GroupDNet {name_of(args)}, test_mask {args.test_mask}")
     return count, out, n_samples
