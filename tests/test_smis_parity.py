@@ -5,7 +5,6 @@ multiscale discriminator; eval mode and train mode. Relative error <= 1e-4.
 """
 from __future__ import annotations
 
-import numpy as np
 import paddle
 import pytest
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..config import PRESETS, INADEConfig
+from ..config import PRESETS
 from ..io import read_options_file
 from ..smis.config import PRESETS as SMIS_PRESETS
 from ..train_options import MODEL_CONFIGS, TrainOptions
