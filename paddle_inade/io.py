@@ -212,8 +212,10 @@ def check_weights(net, path_or_state, source: Optional[str] = None, options=None
     own = {k: list(v.shape) for k, v in net.state_dict().items()}
     diff = StateDiff.of(own, state)
     if diff:
+        from .convert.family import family_hint
         options = options if options is not None else getattr(net, "cfg", None)
-        raise WeightMismatchError(diff.message(source, type(net).__name__, options))
+        raise WeightMismatchError(diff.message(source, type(net).__name__, options,
+                                               hint=family_hint(net, state) or None))
     return state
 
 

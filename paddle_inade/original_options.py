@@ -20,6 +20,8 @@ from typing import Any, Mapping
 
 #: Options with a single supported value here (the original's defaults).
 REQUIRED_VALUES = {"model": "pix2pix", "netG": "spade", "netD": "multiscale", "optimizer": "adam"}
+#: ``--model`` values of this package's INADE / SPADE (``smis`` is GroupDNet's, see paddle_inade.smis).
+INADE_MODELS = ("pix2pix", "inade")
 
 #: The original's options that change nothing here, with the reason shown to the user.
 NO_EFFECT = {
@@ -58,31 +60,46 @@ MODEL_DATASET_DEFAULTS = {"deepfashion": {"noise_nc": 8}, "cityscapes": {"num_up
 
 def check_original_only(values: Mapping[str, Any], source: str) -> None:
     """A ValueError naming ``source`` if an original-only option asks for something this
-    package does not have (e.g. ``netG pix2pixhd``)."""
+    package does not have (e.g. ``netG pix2pixhd``; GroupDNet's generators need ``--model smis``)."""
+    netG = str(values.get("netG", "spade")).lower()
+    if netG in ("deepfashion", "cityscapes", "ade20k"):
+        raise ValueError(f"{source}: --netG {values['netG']} is one of GroupDNet's generators (SMIS); "
+                         "pass --model smis")
+    if str(values.get("model", "pix2pix")) == "smis":
+        raise ValueError(f"{source}: --model smis is GroupDNet: tools/test.py --model smis or "
+                         "paddle_inade.smis.pipeline.GroupDNetPipeline; this runs INADE / SPADE")
     for name, required in REQUIRED_VALUES.items():
+        if name == "model" and str(values.get(name)) in INADE_MODELS:
+            continue
         if name in values and str(values[name]) != required:
             raise ValueError(f"{source}: --{name} {values[name]} is not supported; this port has only "
                              f"--{name} {required} (the original's default)")
 
 
-def _field_types() -> dict[str, Any]:
+def _model_config(model: str = "inade"):
+    """The model option class of ``--model`` (INADEConfig, or SMISConfig for ``smis``)."""
+    from .train_options import MODEL_CONFIGS
+    if model not in MODEL_CONFIGS:
+        raise ValueError(f"--model {model!r} is not one of {sorted(MODEL_CONFIGS)}")
+    return MODEL_CONFIGS[model]
+
+
+def _field_types(model: str = "inade") -> dict[str, Any]:
     """{option: type} over the model, data and training option groups."""
-    from .config import INADEConfig
     from .data.options import DataConfig
     from .train_options import TrainOptions
     types: dict[str, Any] = {}
-    for cls in (TrainOptions, DataConfig, INADEConfig):
+    for cls in (TrainOptions, DataConfig, _model_config(model)):
         hints = typing.get_type_hints(cls)
         types.update({f.name: hints[f.name] for f in dataclasses.fields(cls)})
     return types
 
 
-def _groups() -> dict[str, set]:
-    from .config import INADEConfig
+def _groups(model: str = "inade") -> dict[str, set]:
     from .data.options import DataConfig
     from .train_options import TrainOptions
     return {group: {f.name for f in dataclasses.fields(cls)}
-            for group, cls in (("model", INADEConfig), ("data", DataConfig), ("train", TrainOptions))}
+            for group, cls in (("model", _model_config(model)), ("data", DataConfig), ("train", TrainOptions))}
 
 
 def convert_value(text: str, tp, option: str, source: str) -> Any:
@@ -130,7 +147,8 @@ def sort_options(values: Mapping[str, Any], source: str, texts: bool = False):
     group(s), typed from text when ``texts``; the original's options without a field here in
     ``original``. Other keys are a ValueError naming ``source`` and them."""
     from .io import SavedOptions
-    types, groups = _field_types(), _groups()
+    model = str(values.get("model", "inade"))
+    types, groups = _field_types(model), _groups(model)
     unknown = sorted(k for k in values if k not in types and k not in ORIGINAL_ONLY_DEFAULTS
                      and k not in NO_EFFECT and k != "semantic_nc")
     if unknown:

@@ -448,6 +448,9 @@ def _config_from(config, preset: Optional[str], saved: Optional[SavedOptions]) -
     elif config is not None:
         values, source = read_options_file(config).model, os.fspath(config)
     elif saved is not None:
+        if saved.train.get("model") == "smis":
+            raise ValueError(f"{saved.path}: a GroupDNet run (--model smis), not INADE / SPADE; load it "
+                             "with paddle_inade.smis.pipeline.GroupDNetPipeline (tools/test.py --model smis)")
         values, source = saved.model, saved.path
     elif preset is not None:
         return INADEConfig.preset(preset)

@@ -36,12 +36,13 @@ class StateDiff:
     def __bool__(self) -> bool:
         return bool(self.missing or self.unexpected or self.shapes)
 
-    def message(self, source: str, net_name: str, options=None) -> str:
+    def message(self, source: str, net_name: str, options=None, hint: Optional[str] = None) -> str:
+        """The error text; ``hint`` (default: :func:`mismatch_hint`) names the likely cause."""
         parts = [f"{len(self.shapes)} mis-shaped: " + _few(f"{k} (file {a}, network {b})" for k, a, b in self.shapes)
                  if self.shapes else "",
                  f"{len(self.missing)} missing: " + _few(self.missing) if self.missing else "",
                  f"{len(self.unexpected)} unexpected: " + _few(self.unexpected) if self.unexpected else ""]
-        hint = mismatch_hint(self, options)
+        hint = mismatch_hint(self, options) if hint is None else hint
         return (f"{source} does not fit {net_name}: "
                 + "; ".join(p for p in parts if p) + (f". Likely cause: {hint}" if hint else ""))
 

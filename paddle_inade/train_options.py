@@ -7,6 +7,12 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
+from .config import INADEConfig
+from .smis.config import SMISConfig
+
+#: ``--model``: INADE / SPADE (the original INADE calls it ``pix2pix``) or GroupDNet (SMIS's ``smis``).
+MODEL_CONFIGS = {"inade": INADEConfig, "pix2pix": INADEConfig, "smis": SMISConfig}
+
 
 @dataclass
 class TrainOptions:
@@ -40,6 +46,7 @@ class TrainOptions:
     quality_freq: int = 0
     quality_layouts: int = 8
     quality_samples: int = 8
+    model: str = "inade"  # --model: inade (the original INADE's pix2pix) or smis (GroupDNet)
 
     def __post_init__(self) -> None:
         for key in ("batchSize", "D_steps_per_G", "display_freq", "print_freq", "save_latest_freq",
@@ -55,6 +62,8 @@ class TrainOptions:
                              f"got {self.quality_freq}, {self.quality_layouts}, {self.quality_samples}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"--max_steps must be >= 1, got {self.max_steps}")
+        if self.model not in MODEL_CONFIGS:
+            raise ValueError(f"--model {self.model!r} is not one of {sorted(MODEL_CONFIGS)}")
 
     @property
     def experiment_dir(self) -> str:

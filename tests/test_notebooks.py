@@ -11,8 +11,9 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_five_notebooks():
-    assert len(NOTEBOOKS) >= 5
+def test_there_are_six_notebooks():
+    assert len(NOTEBOOKS) >= 6
+    assert any(p.stem == "06_groupdnet_vs_inade" for p in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

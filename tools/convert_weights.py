@@ -4,6 +4,7 @@
     python tools/convert_weights.py --src best_net_E.pth --dst E.pdparams --net E --preset ade20k
     python tools/convert_weights.py --src vgg19-dcbb9e9d.pth --dst vgg19.pdparams --net vgg19
     python tools/convert_weights.py --src G.pth --dst G.pdparams --net G --config opt.yaml --label_nc 5
+    python tools/convert_weights.py --model smis --src latest_net_G.pth --dst G.pdparams --net G --preset ade20k
 
 The result loads strictly with ``paddle_inade.io.load_weights(layer, dst)``.
 """
@@ -17,11 +18,29 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
+def config_class(argv=None):
+    """INADEConfig, or SMISConfig with ``--model smis`` (GroupDNet's checkpoints)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--model", choices=("inade", "pix2pix", "smis"), default="inade")
+    if pre.parse_known_args(argv)[0].model == "smis":
+        from paddle_inade.smis.config import SMISConfig
+        return SMISConfig
+    from paddle_inade.config import INADEConfig
+    return INADEConfig
+
+
 def parse_args(argv=None):
-    from paddle_inade.config import PRESETS, INADEConfig
     from paddle_inade.convert.convert import NETS
     from paddle_inade.cli import HelpFormatter
+    from paddle_inade.smis.config import SMISConfig
+    INADEConfig = config_class(argv)  # noqa: N806 (the config class of --model)
+    if INADEConfig is SMISConfig:
+        from paddle_inade.smis.config import PRESETS
+    else:
+        from paddle_inade.config import PRESETS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser.add_argument("--model", choices=("inade", "pix2pix", "smis"), default="inade",
+                        help="smis: GroupDNet's checkpoints (SMIS's option names)")
     parser.add_argument("--src", required=True, help="torch checkpoint (.pth)")
     parser.add_argument("--dst", required=True, help="output .pdparams")
     parser.add_argument("--net", required=True, choices=NETS)
@@ -34,16 +53,16 @@ def parse_args(argv=None):
         if isinstance(f.default, bool):
             model.add_argument(f"--{f.name}", action="store_true", default=None)
         else:
-            model.add_argument(f"--{f.name}", type=type(f.default), default=None)
+            model.add_argument(f"--{f.name}", type=int if f.name == "nef" else type(f.default), default=None)
     return parser.parse_args(argv)
 
 
 def model_config(args):
-    from paddle_inade.config import INADEConfig
     from paddle_inade.io import read_options_file
+    INADEConfig = config_class(["--model", args.model])  # noqa: N806 (the config class of --model)
     values = read_options_file(args.config).model if args.config else {}
     given = {k: v for k, v in vars(args).items()
-             if v is not None and k not in ("src", "dst", "net", "preset", "config")}
+             if v is not None and k not in ("src", "dst", "net", "preset", "config", "model")}
     if not (args.preset or values or given):
         return None
     base = INADEConfig.preset(args.preset).to_dict() if args.preset else {}

@@ -5,6 +5,8 @@ r"""Generate images for the layouts of a dataset with a trained model, as the or
     python tools/test.py --name inade_ade20k --norm_mode inade --batchSize 1 --gpu_ids 0 --which_epoch best \
         --dataset_mode ade20k --dataroot datasets/ADEChallengeData2016 --use_vae   # released checkpoints
     python tools/test.py --name toy_inade --n_samples 6 --how_many 20 --seed 3
+    python tools/test.py --model smis --name deepfashion_smis --dataset_mode deepfashion --dataroot DIR \
+        --no_instance --ngf 160 --netG deepfashion --test_mask 3 --test_times 4   # GroupDNet (SMIS's options)
 
 The run folder is <checkpoints_dir>/<name>/ with <which_epoch>_net_G.pdparams or the original's .pth
 (read as it is, without torch) and <which_epoch>_net_E.* for the encoder. Its options come from its
@@ -85,6 +87,15 @@ def use_encoder(args, pipe, source) -> bool:
 def main(argv=None) -> int:
     from tqdm import tqdm
     from paddle_inade.inference import write_results
+    from paddle_inade.smis.cli import test_main, wants_smis
+    if wants_smis(sys.argv[1:] if argv is None else argv):  # GroupDNet: SMIS's test options
+        try:
+            n, out, k = test_main(argv)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{n} layouts x {k} samples: {os.path.abspath(out)}/index.html")
+        return 0
     args = parse_args(argv)
     try:
         pipe, dataset, out, source = build(args)

@@ -10,9 +10,13 @@ log = logging.getLogger(__name__)
 NETS = ("G", "E", "D", "vgg19")
 
 
-def build_net(net: str, cfg: INADEConfig | None):
-    """The Paddle network that a ``--net`` checkpoint belongs to (uninitialised)."""
+def build_net(net: str, cfg):
+    """The Paddle network that a ``--net`` checkpoint belongs to (uninitialised); ``cfg`` is an
+    :class:`INADEConfig` or, for GroupDNet, a :class:`~paddle_inade.smis.SMISConfig`."""
     from ..models import build_discriminator, build_encoder, build_generator
+    from ..smis.config import SMISConfig
+    if isinstance(cfg, SMISConfig):
+        from ..smis import build_discriminator, build_encoder, build_generator  # noqa: F811
     if net == "vgg19":
         from ..models.vgg import VGG19
         return VGG19()

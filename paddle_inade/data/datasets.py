@@ -16,7 +16,8 @@ the samples. Folder trees (``phase`` 'test' or 'val' reads the evaluation split)
 - ``celeba`` (CelebAMask-HQ): ``{train,test}/labels/*.png``, ``{train,test}/images/*.jpg``,
   ``{train,test}/instances/*.png`` (missing: derived), ``{train,test}/edgesD/*.png``.
 - ``deepfashion``: ``<phase>_label``, ``<phase>_img``, ``<phase>_inst`` (missing: derived),
-  ``<phase>_edgeD`` (make_instances writes label and inst from ``<phase>_mask``).
+  ``<phase>_edgeD`` (make_instances writes label and inst from ``<phase>_mask``); or SMIS's tree
+  ``cihp_{train,test}_mask/`` (labels) and ``{train,test}/`` (photos), instances derived.
 - ``custom``: ``label_dir``, ``image_dir``, optional ``instance_dir`` (empty: derived),
   ``sketch_dir`` (with ``add_sketch``).
 - ``toy``: the generated toy scenes (``toy_scenes.py``), ``{train,val}_{label,img,inst}``.
@@ -97,7 +98,9 @@ class CocoDataset(_PhaseFolders):
 
 
 class DeepFashionDataset(_PhaseFolders):
-    """DeepFashion (SMIS's layout); 8 classes, ``phase`` names the folders as it is."""
+    """DeepFashion, 8 classes. Two trees: INADE's (``<phase>_label``, ``<phase>_img``, ``phase``
+    names the folders as it is) and SMIS's (``cihp_{train,test}_mask/*.png`` with the photos in
+    ``{train,test}/``, 'test' for an evaluation phase), taken when ``cihp_<split>_mask`` exists."""
 
     derives_instances = True
 
@@ -105,6 +108,13 @@ class DeepFashionDataset(_PhaseFolders):
         return cfg.phase
 
     def find_files(self, cfg: DataConfig) -> FileLists:
+        split = _split(cfg, "train", "test")
+        smis_masks = os.path.join(cfg.dataroot, f"cihp_{split}_mask")
+        if os.path.isdir(smis_masks):  # SMIS's tree; instances derived from the labels
+            photos = os.path.join(cfg.dataroot, split)
+            return FileLists(labels=list_images(smis_masks, "dataroot"), label_dir=smis_masks,
+                             images=list_images(photos, "dataroot"), image_dir=photos,
+                             instances=None)
         masks, labels = (os.path.join(cfg.dataroot, f"{cfg.phase}_{k}") for k in ("mask", "label"))
         if os.path.isdir(masks) and not os.path.isdir(labels):
             raise FileNotFoundError(f"{labels}: no such folder (from --dataroot); write it from {masks} with "

@@ -10,11 +10,22 @@ from .options import DataConfig
 SHARED = ("label_nc", "contain_dontcare_label", "no_instance", "crop_size", "aspect_ratio", "add_sketch")
 
 
+def check_family(dataset_mode: str, model_cfg) -> None:
+    """GroupDNet builds its networks per dataset family (as SMIS does from --dataset_mode): a
+    deepfashion/cityscapes/ade20k dataset needs the generator of the same family."""
+    layout = getattr(model_cfg, "layout", None)
+    if layout and dataset_mode in ("deepfashion", "cityscapes", "ade20k") and dataset_mode != layout:
+        raise ValueError(f"--dataset_mode {dataset_mode} with --netG {layout}: SMIS builds the encoder "
+                         f"and the group SPADEs of --netG {dataset_mode} for this dataset; pass --netG "
+                         f"{dataset_mode} (or --preset {dataset_mode})")
+
+
 def build_training_dataset(data_cfg: DataConfig, model_cfg: INADEConfig):
     """(dataset, data_cfg): the options shared with the model must agree, and the first
     sample must have the model's image size and classes (errors name what differs)."""
     diff = {k: (getattr(data_cfg, k), getattr(model_cfg, k)) for k in SHARED
-            if getattr(data_cfg, k) != getattr(model_cfg, k)}
+            if hasattr(model_cfg, k) and getattr(data_cfg, k) != getattr(model_cfg, k)}
+    check_family(data_cfg.dataset_mode, model_cfg)
     if diff:
         raise ValueError(f"data and model options disagree: {diff}")
     dataset = create_dataset(data_cfg)

@@ -51,14 +51,18 @@ class Pix2PixModel(nn.Layer):
                  vgg_weights: Optional[str] = None):
         super().__init__()
         self.cfg = cfg
-        self.netG = build_generator(cfg)
-        self.netE = build_encoder(cfg) if cfg.use_vae else None
-        self.netD = build_discriminator(cfg) if with_discriminator else None
+        self.netG, self.netE, self.netD = self.build_networks(cfg, with_discriminator)
         self.criterion_gan = GANLoss(cfg.gan_mode)
         self.criterion_vgg = None
         if with_discriminator and not cfg.no_vgg_loss:
             weights = INADE_WEIGHTS if cfg.is_inade else SPADE_WEIGHTS
             self.criterion_vgg = VGGLoss(load_vgg19(vgg_weights), weights)
+
+    @staticmethod
+    def build_networks(cfg: INADEConfig, with_discriminator: bool):
+        """(netG, netE or None, netD or None), initialised as the original."""
+        return (build_generator(cfg), build_encoder(cfg) if cfg.use_vae else None,
+                build_discriminator(cfg) if with_discriminator else None)
 
     # ----------------------------------------------------------------- encoding
     def encode(self, image, input_instances):
@@ -145,9 +149,22 @@ class Pix2PixModel(nn.Layer):
         return {"D_Fake": self.criterion_gan(pred_fake, False, for_discriminator=True),
                 "D_real": self.criterion_gan(pred_real, True, for_discriminator=True)}
 
+    def sample(self, semantics, instances=None, sketch=None):
+        """Generator output [N, 3, H, W] with the random inputs drawn from the prior."""
+        return self.netG(semantics, input_instances=instances, sketch=sketch)
+
     def generator_parameters(self):
         """G's parameters, then E's (one optimiser, as the original)."""
         params = list(self.netG.parameters())
         if self.netE is not None:
             params += list(self.netE.parameters())
         return params
+
+
+def build_model(cfg, with_discriminator: bool = True, vgg_weights: Optional[str] = None) -> Pix2PixModel:
+    """The model of ``cfg``: :class:`Pix2PixModel` for an INADEConfig, GroupDNet's
+    :class:`~paddle_inade.smis.model.SMISModel` for an SMISConfig."""
+    if getattr(cfg, "model", None) == "smis":
+        from ..smis.model import SMISModel
+        return SMISModel(cfg, with_discriminator, vgg_weights)
+    return Pix2PixModel(cfg, with_discriminator, vgg_weights)

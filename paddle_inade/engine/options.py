@@ -17,9 +17,10 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..config import PRESETS, INADEConfig
+from ..config import PRESETS
 from ..io import read_options_file
-from ..train_options import TrainOptions
+from ..smis.config import PRESETS as SMIS_PRESETS
+from ..train_options import MODEL_CONFIGS, TrainOptions
 
 
 #: Complete runs, over all three groups. ``toy`` is what ``python tools/train.py`` runs.
@@ -31,10 +32,30 @@ RUN_PRESETS: dict[str, dict[str, Any]] = {
 for _name, _model in PRESETS.items():
     RUN_PRESETS.setdefault(_name, {**_model, "dataset_mode": _name})
 
+#: GroupDNet's runs (``--model smis``): its released models' options and the toy scenes.
+SMIS_RUN_PRESETS: dict[str, dict[str, Any]] = {
+    "toy": {**SMIS_PRESETS["toy"], "dataset_mode": "toy", "name": "toy_smis", "batchSize": 4,
+            "niter": 5, "niter_decay": 3, "print_freq": 10, "display_freq": 100,
+            "save_latest_freq": 200, "save_epoch_freq": 4, "gpu_ids": "0", "model": "smis"},
+}
+for _name, _model in SMIS_PRESETS.items():
+    SMIS_RUN_PRESETS.setdefault(_name, {**_model, "dataset_mode": _name, "model": "smis"})
 
-def _groups():
+
+def model_name(model: str) -> str:
+    """'inade' or 'smis' for a ``--model`` value (the original INADE calls its model pix2pix)."""
+    if model not in MODEL_CONFIGS:
+        raise ValueError(f"--model {model!r} is not one of {sorted(MODEL_CONFIGS)}")
+    return "smis" if model == "smis" else "inade"
+
+
+def run_presets(model: str = "inade") -> dict[str, dict[str, Any]]:
+    return SMIS_RUN_PRESETS if model_name(model) == "smis" else RUN_PRESETS
+
+
+def _groups(model: str = "inade"):
     from ..data import DataConfig
-    return {"model": INADEConfig, "data": DataConfig, "train": TrainOptions}
+    return {"model": MODEL_CONFIGS[model], "data": DataConfig, "train": TrainOptions}
 
 
 def _field_types(cls) -> dict[str, Any]:
@@ -47,15 +68,15 @@ def _base_type(tp):
     return args[0] if args else tp
 
 
-def build_parser(description: str) -> argparse.ArgumentParser:
-    """Every option of the three groups, with defaults suppressed so that only the
-    options the user typed come back from ``parse_args``."""
+def build_parser(description: str, model: str = "inade") -> argparse.ArgumentParser:
+    """Every option of the three groups (the model group of ``--model``), with defaults
+    suppressed so that only the options the user typed come back from ``parse_args``."""
     parser = argparse.ArgumentParser(description=description, argument_default=argparse.SUPPRESS)
     parser.add_argument("--config", help="options file: YAML (flat, or under model/data/train, as a run's "
                         "opt.yaml) or the original's opt.txt")
-    parser.add_argument("--preset", choices=sorted(RUN_PRESETS), help="a named set of options")
+    parser.add_argument("--preset", choices=sorted(run_presets(model)), help="a named set of options")
     seen = set()
-    for group, cls in _groups().items():
+    for group, cls in _groups(model).items():
         arg_group = parser.add_argument_group(group)
         defaults = {f.name: f.default for f in dataclasses.fields(cls)}
         for name, tp in _field_types(cls).items():
@@ -72,9 +93,9 @@ def build_parser(description: str) -> argparse.ArgumentParser:
 
 
 def split_options(flat: Mapping[str, Any], source: str):
-    """Distribute a flat mapping over (INADEConfig, DataConfig, TrainOptions); keys
-    known to none of them are an error naming ``source``."""
-    groups = _groups()
+    """Distribute a flat mapping over (model config of ``model``, DataConfig, TrainOptions);
+    keys known to none of them are an error naming ``source``."""
+    groups = _groups(flat.get("model", "inade"))
     known = set().union(*(_field_types(c) for c in groups.values())) | {"semantic_nc"}
     unknown = sorted(set(flat) - known)
     if unknown:
@@ -83,11 +104,11 @@ def split_options(flat: Mapping[str, Any], source: str):
     for name, cls in groups.items():
         fields = _field_types(cls)
         values = {k: v for k, v in flat.items() if k in fields}
-        built.append(INADEConfig.from_dict(values, source) if cls is INADEConfig else cls(**values))
+        built.append(cls.from_dict(values, source) if name == "model" else cls(**values))
     return tuple(built)
 
 
-def resolve(args: Mapping[str, Any]) -> dict[str, Any]:
+def resolve(args: Mapping[str, Any], model: str = "inade") -> dict[str, Any]:
     """Flat options from parsed arguments: dataset defaults < preset < YAML < command line."""
     from ..data import DataConfig
     args = dict(args)
@@ -98,14 +119,14 @@ def resolve(args: Mapping[str, Any]) -> dict[str, Any]:
         raise type(exc)(f"--config {exc}") from exc
     if preset is None and not from_file and "dataset_mode" not in args:
         preset = "toy"
-    layered: dict[str, Any] = dict(RUN_PRESETS[preset]) if preset else {}
+    layered: dict[str, Any] = dict(run_presets(model)[preset]) if preset else {}
     layered.update(from_file)
     layered.update(args)
     mode = layered.get("dataset_mode", "custom")
     dataset_defaults = dataclasses.asdict(DataConfig.for_dataset(mode, layered.get("phase", "train")))
-    return {**dataset_defaults, **layered}
+    return {**dataset_defaults, **layered, "model": model}
 
 
-def options_to_yaml(model: INADEConfig, data, train: TrainOptions) -> str:
+def options_to_yaml(model, data, train: TrainOptions) -> str:
     return yaml.safe_dump({"model": model.to_dict(), "data": dataclasses.asdict(data) if data else {},
                            "train": dataclasses.asdict(train)}, sort_keys=True)

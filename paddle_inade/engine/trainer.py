@@ -21,7 +21,7 @@ from ..models import preprocess_input
 from ..io import atomic_write_text
 from .checkpoints import load_checkpoint, save_checkpoint
 from .ema import WeightAverage
-from .model import Pix2PixModel
+from .model import build_model
 from .optim import OptimSettings, make_optimizers, set_learning_rates
 from .options import TrainOptions, options_to_yaml
 from .sampling import EpochBatchSampler, SeededDataset
@@ -61,7 +61,7 @@ class Trainer:
             raise ValueError(f"the dataset has {len(dataset)} samples: fewer than one batch of "
                              f"--batchSize {opts.batchSize} per process")
         paddle.seed(opts.seed + self.rank)
-        self.model = Pix2PixModel(model_cfg, vgg_weights=opts.vgg_weights)
+        self.model = build_model(model_cfg, vgg_weights=opts.vgg_weights)
         self.optim = OptimSettings(opts.lr, opts.beta1, opts.beta2, opts.no_TTUR, opts.niter,
                                    opts.niter_decay)
         self.opt_g, self.opt_d = make_optimizers(self.model.generator_parameters(),

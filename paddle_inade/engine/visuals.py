@@ -76,7 +76,11 @@ def sample_grid(netG, netE, batch: dict, cfg: INADEConfig, n_samples: int, seed:
         columns = []
         with paddle.no_grad():
             if netE is not None:
-                z, _ = encode_styles(netE, cfg.is_inade, image, instances)
+                if getattr(cfg, "model", "inade") == "smis":  # GroupDNet: codes of the class crops
+                    from ..smis.model import reparameterized_codes
+                    z, _ = reparameterized_codes(netE, cfg, semantics, image)
+                else:
+                    z, _ = encode_styles(netE, cfg.is_inade, image, instances)
                 columns.append(netG(semantics, z=z, input_instances=instances, sketch=sketch))
             for _ in range(n_samples):
                 columns.append(netG(semantics, input_instances=instances, sketch=sketch))

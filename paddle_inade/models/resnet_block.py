@@ -15,24 +15,32 @@ from ..nn import ILADE, SPADE, SpadeNormSpec, make_conv
 
 
 class SPADEResnetBlock(nn.Layer):
-    """x [N, fin, H, W] -> [N, fout, H, W], conditioned on the label map (and instances)."""
+    """x [N, fin, H, W] -> [N, fout, H, W], conditioned on the label map (and instances).
+
+    ``groups`` splits the three convolutions into groups and ``make_norm(channels)``, when
+    given, builds the norms (GroupDNet's ``SPADEV2ResnetBlock`` uses both; see
+    ``paddle_inade.smis.resnet_block``).
+    """
 
     def __init__(self, fin: int, fout: int, *, norm: SpadeNormSpec, norm_mode: str,
                  semantic_nc: int, label_channels: int, noise_nc: int = 0,
-                 add_sketch: bool = False):
+                 add_sketch: bool = False, groups: int = 1, make_norm=None):
         super().__init__()
         self.learned_shortcut = fin != fout
         self.inade = norm_mode == "inade"
         fmiddle = min(fin, fout)
-        self.conv_0 = make_conv(fin, fmiddle, 3, padding=1, spectral=norm.spectral)
-        self.conv_1 = make_conv(fmiddle, fout, 3, padding=1, spectral=norm.spectral)
+        conv = dict(spectral=norm.spectral, groups=groups)
+        self.conv_0 = make_conv(fin, fmiddle, 3, padding=1, **conv)
+        self.conv_1 = make_conv(fmiddle, fout, 3, padding=1, **conv)
         if self.learned_shortcut:
-            self.conv_s = make_conv(fin, fout, 1, bias=False, spectral=norm.spectral)
+            self.conv_s = make_conv(fin, fout, 1, bias=False, **conv)
 
-        def make_norm(channels: int) -> nn.Layer:
+        def default_norm(channels: int) -> nn.Layer:
             if self.inade:
                 return ILADE(channels, label_channels, noise_nc, norm.param_free, add_sketch)
             return SPADE(channels, semantic_nc, norm.param_free, norm.kernel_size)
+
+        make_norm = make_norm or default_norm
 
         self.norm_0 = make_norm(fin)
         self.norm_1 = make_norm(fmiddle)

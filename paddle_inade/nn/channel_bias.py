@@ -34,18 +34,20 @@ def add_channel_bias(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
 
 
 def conv2d(x: paddle.Tensor, weight: paddle.Tensor, bias: paddle.Tensor | None = None,
-           stride: int = 1, padding: int = 0) -> paddle.Tensor:
-    """``F.conv2d(x, weight, bias, stride, padding)`` with the bias added by :func:`add_channel_bias`.
+           stride: int = 1, padding: int = 0, groups: int = 1) -> paddle.Tensor:
+    """``F.conv2d(x, weight, bias, stride, padding, groups=groups)`` with the bias added by
+    :func:`add_channel_bias`.
 
-    x [N, C, H, W], weight [F, C, k, k], bias [F] or None -> [N, F, H', W'].
+    x [N, C, H, W], weight [F, C / groups, k, k], bias [F] or None -> [N, F, H', W'].
     """
-    out = F.conv2d(x, weight, None, stride=stride, padding=padding)
+    out = F.conv2d(x, weight, None, stride=stride, padding=padding, groups=groups)
     return out if bias is None else add_channel_bias(out, bias)
 
 
 class Conv2D(nn.Conv2D):
     """``paddle.nn.Conv2D`` (same arguments, parameters and state names) whose forward adds the
-    bias with :func:`add_channel_bias`. Square kernels, no groups or dilation."""
+    bias with :func:`add_channel_bias`. Square kernels, groups, no dilation."""
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        return conv2d(x, self.weight, self.bias, stride=self._stride, padding=self._padding)
+        return conv2d(x, self.weight, self.bias, stride=self._stride, padding=self._padding,
+                      groups=self._groups)

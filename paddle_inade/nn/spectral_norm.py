@@ -50,20 +50,22 @@ def spectral_weight(weight_orig: paddle.Tensor, u: paddle.Tensor, v: paddle.Tens
 class SpectralConv2D(nn.Layer):
     """A Conv2D whose weight is spectrally normalised (state: weight_orig, weight_u, weight_v, bias).
 
-    Input [N, in_channels, H, W] -> output [N, out_channels, H', W'].
+    Input [N, in_channels, H, W] -> output [N, out_channels, H', W']. With ``groups`` > 1 the
+    weight is [out, in / groups, k, k] and, as torch does, the norm is taken of that weight
+    reshaped to [out, -1] (all groups together).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
-                 stride: int = 1, padding: int = 0, bias: bool = True):
+                 stride: int = 1, padding: int = 0, bias: bool = True, groups: int = 1):
         super().__init__()
-        self.stride, self.padding = stride, padding
+        self.stride, self.padding, self.groups = stride, padding, groups
         self.in_channels, self.out_channels = in_channels, out_channels
         self.weight_orig = self.create_parameter(
-            [out_channels, in_channels, kernel_size, kernel_size],
+            [out_channels, in_channels // groups, kernel_size, kernel_size],
             default_initializer=nn.initializer.KaimingUniform())
         self.bias = self.create_parameter([out_channels], is_bias=True) if bias else None
         u = _normalize(paddle.randn([out_channels]))
-        v = _normalize(paddle.randn([in_channels * kernel_size * kernel_size]))
+        v = _normalize(paddle.randn([in_channels // groups * kernel_size * kernel_size]))
         self.register_buffer("weight_u", u)
         self.register_buffer("weight_v", v)
 
@@ -74,17 +76,19 @@ class SpectralConv2D(nn.Layer):
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         weight = spectral_weight(self.weight_orig, self.weight_u, self.weight_v, self.training)
-        return conv2d(x, weight, self.bias, stride=self.stride, padding=self.padding)
+        return conv2d(x, weight, self.bias, stride=self.stride, padding=self.padding,
+                      groups=self.groups)
 
 
 def make_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-              padding: int = 0, bias: bool = True, spectral: bool = False) -> nn.Layer:
+              padding: int = 0, bias: bool = True, spectral: bool = False,
+              groups: int = 1) -> nn.Layer:
     """A plain :class:`~.channel_bias.Conv2D` (``paddle.nn.Conv2D``) or a :class:`SpectralConv2D`
     with the same arguments."""
     if spectral:
-        return SpectralConv2D(in_channels, out_channels, kernel_size, stride, padding, bias)
+        return SpectralConv2D(in_channels, out_channels, kernel_size, stride, padding, bias, groups)
     return Conv2D(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
-                     bias_attr=None if bias else False)
+                  groups=groups, bias_attr=None if bias else False)
 
 
 def remove_spectral_norm(model: nn.Layer) -> int:
@@ -103,7 +107,8 @@ def remove_spectral_norm(model: nn.Layer) -> int:
                 continue
             zeros = paddle.ParamAttr(initializer=nn.initializer.Constant(0.0))  # no RNG draw
             conv = Conv2D(child.in_channels, child.out_channels, child.weight_orig.shape[-1],
-                             stride=child.stride, padding=child.padding, weight_attr=zeros,
+                          stride=child.stride, padding=child.padding, groups=child.groups,
+                          weight_attr=zeros,
                              bias_attr=zeros if child.bias is not None else False)
             with paddle.no_grad():
                 conv.weight.set_value(child.weight.detach())

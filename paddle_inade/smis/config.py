@@ -1,0 +1,250 @@
+"""SMISConfig: GroupDNet's options under SMIS's names and defaults, with presets and validation.
+
+SMIS (github.com/Seanseattle/SMIS) builds its networks from ``--netG``, ``--ngf``, the
+dataset's label count and, in several places, ``--dataset_mode``. Here the generator family
+(``netG``, case-insensitive as SMIS's class look-up: ``deepfashion``, ``Cityscapes``,
+``ADE20K``) decides all of it; the training tool checks that a real ``--dataset_mode`` agrees.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, fields
+from typing import Any, Mapping, Optional
+
+from ..config import GAN_MODES, INIT_TYPES, UPSAMPLING_MODES
+from ..nn.norm_spec import PlainNormSpec, SpadeNormSpec
+from . import plan
+
+MODEL_NAME = "smis"
+
+
+@dataclass
+class SMISConfig:
+    """Options of GroupDNet's generator, encoder, discriminator and losses.
+
+    Defaults are SMIS's (``options/*.py`` and what its generators set: ``norm_G``
+    ``spectralspadesyncbatch3x3``, ``num_upsampling_layers`` ``more``). ``nef`` None means the
+    encoder width SMIS hard-codes per family (256, 350, 604); SMIS itself ignores ``--nef``.
+    ``z_dim`` exists because SMIS has the option; its GroupDNet networks never read it.
+    """
+
+    netG: str = "deepfashion"
+    netE: str = "conv"
+    # sizes
+    label_nc: int = 182
+    contain_dontcare_label: bool = False
+    no_instance: bool = False
+    output_nc: int = 3
+    crop_size: int = 512
+    aspect_ratio: float = 1.0
+    # generator / encoder
+    ngf: int = 64
+    nef: Optional[int] = None
+    z_dim: int = 256
+    norm_G: str = "spectralspadesyncbatch3x3"
+    norm_E: str = "spectralinstance"
+    num_upsampling_layers: str = "more"
+    use_vae: bool = True
+    # discriminator
+    ndf: int = 64
+    norm_D: str = "spectralinstance"
+    num_D: int = 2
+    n_layers_D: int = 4
+    netD_subarch: str = "n_layer"
+    # losses
+    gan_mode: str = "hinge"
+    lambda_feat: float = 10.0
+    lambda_vgg: float = 10.0
+    lambda_kld: float = 0.05
+    no_ganFeat_loss: bool = False
+    no_vgg_loss: bool = False
+    # initialisation
+    init_type: str = "xavier"
+    init_variance: float = 0.02
+
+    def __post_init__(self) -> None:
+        if isinstance(self.netG, str):
+            self.netG = self.netG.lower()
+        self.validate()
+
+    # ------------------------------------------------------------------ derived
+    model = MODEL_NAME
+    is_inade = False  # the shared engine and tools ask these of every model config
+    add_sketch = False
+    prior_fraction = 0.0  # INADE's training aids are not offered for GroupDNet
+    lambda_l1 = 0.0
+
+    @property
+    def layout(self) -> str:
+        """The generator family: ``deepfashion``, ``cityscapes`` or ``ade20k``."""
+        return self.netG
+
+    @property
+    def label_channels(self) -> int:
+        """One-hot label channels: ``label_nc`` plus the dontcare class if any."""
+        return self.label_nc + (1 if self.contain_dontcare_label else 0)
+
+    @property
+    def input_nc(self) -> int:
+        """Channels of ``input_semantics``: label channels plus the instance edge map."""
+        return self.label_channels + (0 if self.no_instance else 1)
+
+    @property
+    def semantic_nc(self) -> int:
+        """SMIS's ``semantic_nc`` (L): the classes that own a code and a group. The Cityscapes
+        generator does not count the edge map (it pairs it with every class instead)."""
+        return self.label_channels if self.layout == "cityscapes" else self.input_nc
+
+    @property
+    def code_nc(self) -> int:
+        """Channels of the latent code: 8 per class."""
+        return plan.CODE_NC * self.semantic_nc
+
+    @property
+    def latent_size(self) -> tuple[int, int]:
+        """(sh, sw): spatial size of the code and of the generator's first tensor."""
+        sw = self.crop_size // (2 ** UPSAMPLING_MODES[self.num_upsampling_layers])
+        return round(sw / self.aspect_ratio), sw
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        sh, sw = self.latent_size
+        scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
+        return sh * scale, sw * scale
+
+    @property
+    def encoder_layers(self) -> int:
+        """Stride-2 layers of the encoder: six when crop_size >= 256 (as SMIS), else five."""
+        return 6 if self.crop_size >= 256 else 5
+
+    @property
+    def encoder_nf(self) -> int:
+        return self.nef if self.nef is not None else plan.ENCODER_NF[self.layout]
+
+    @property
+    def crop_target(self) -> tuple[int, int]:
+        """(H, W) every class crop is resized to before the encoder: the code size times
+        2 ** encoder_layers (SMIS's fixed 256x256, or 256x512 for Cityscapes, at its sizes)."""
+        sh, sw = self.latent_size
+        return sh * 2 ** self.encoder_layers, sw * 2 ** self.encoder_layers
+
+    @property
+    def most(self) -> bool:
+        return self.num_upsampling_layers == "most"
+
+    @property
+    def g_norm(self) -> SpadeNormSpec:
+        return SpadeNormSpec.parse(self.norm_G, "norm_G")
+
+    @property
+    def d_norm(self) -> PlainNormSpec:
+        return PlainNormSpec.parse(self.norm_D, "norm_D")
+
+    @property
+    def e_norm(self) -> PlainNormSpec:
+        return PlainNormSpec.parse(self.norm_E, "norm_E")
+
+    def blocks(self) -> list[plan.BlockSpec]:
+        return plan.generator_blocks(self.layout, self.semantic_nc, self.ngf, self.most)
+
+    # --------------------------------------------------------------- validation
+    def validate(self) -> None:
+        """Raise ValueError naming the option for any setting GroupDNet cannot be built with."""
+        _choice("netG", self.netG, plan.LAYOUTS)
+        _choice("netE", self.netE, ("conv",), "SMIS's other encoder (fc) gives one 256-d vector, "
+                "which its GroupDNet generators cannot take")
+        _choice("num_upsampling_layers", self.num_upsampling_layers, tuple(UPSAMPLING_MODES))
+        _choice("gan_mode", self.gan_mode, GAN_MODES)
+        _choice("init_type", self.init_type, INIT_TYPES)
+        _choice("netD_subarch", self.netD_subarch, ("n_layer",))
+        for name in ("label_nc", "ngf", "ndf", "crop_size", "num_D", "n_layers_D", "output_nc"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        if self.nef is not None and self.nef < 1:
+            raise ValueError(f"--nef must be >= 1, got {self.nef}")
+        if self.aspect_ratio <= 0:
+            raise ValueError(f"--aspect_ratio must be > 0, got {self.aspect_ratio}")
+        self.g_norm, self.d_norm, self.e_norm  # parse (raises on bad strings)
+        if not self.use_vae:
+            raise ValueError("--model smis needs use_vae: every GroupDNet generator starts from the "
+                             "class codes (SMIS has no other input path; it fails without them)")
+        if self.z_dim != 256:
+            raise ValueError(f"--z_dim {self.z_dim}: GroupDNet does not use z_dim (each class's code "
+                             f"has {plan.CODE_NC} channels, fixed in SMIS); leave it at 256")
+        sh, sw = self.latent_size
+        if sh < 1 or sw < 1:
+            raise ValueError(
+                f"--crop_size {self.crop_size} with --aspect_ratio {self.aspect_ratio} and "
+                f"--num_upsampling_layers {self.num_upsampling_layers} gives a code of {sh}x{sw}; "
+                f"crop_size must be at least {2 ** UPSAMPLING_MODES[self.num_upsampling_layers]}")
+        if self.layout == "cityscapes" and self.no_instance:
+            raise ValueError("--netG cityscapes pairs the instance edge map with every class: it "
+                             "cannot run with --no_instance")
+        if self.most and self.layout != "deepfashion":
+            raise ValueError(f"--num_upsampling_layers most: SMIS's {self.layout} generator has no "
+                             "working 'most' variant (only deepfashion's); use normal or more")
+        if self.most and self.ngf < 2:
+            raise ValueError("--num_upsampling_layers most needs --ngf >= 2 (its last block has ngf//2)")
+        self._check_groups()
+
+    def _check_groups(self) -> None:
+        problem = plan.first_bad_conv(plan.grouped_convs(
+            self.layout, self.semantic_nc, self.ngf, self.most, self.encoder_nf, self.encoder_layers))
+        if problem is None:
+            return
+        good = [n for n in range(1, 4097) if plan.first_bad_conv(plan.grouped_convs(
+            self.layout, self.semantic_nc, n, self.most, self.encoder_nf, self.encoder_layers)) is None]
+        hint = (f"--ngf values that fit: {', '.join(map(str, good[:6]))}{' ...' if len(good) > 6 else ''}"
+                if good else "no --ngf fits this number of classes")
+        if problem.startswith("E."):
+            hint = f"--nef must be a multiple of semantic_nc {self.semantic_nc}"
+        raise ValueError(f"--netG {self.layout} with --ngf {self.ngf}, --nef {self.encoder_nf} and "
+                         f"semantic_nc {self.semantic_nc} (label_nc {self.label_nc}"
+                         f"{' + dontcare' if self.contain_dontcare_label else ''}"
+                         f"{'' if self.no_instance or self.layout == 'cityscapes' else ' + instance edges'}): "
+                         f"{problem}. {hint}")
+
+    # ---------------------------------------------------------------- (de)serialise
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], source: str = "config") -> "SMISConfig":
+        """Build from a mapping; unknown keys raise ValueError naming ``source``."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known - {"semantic_nc", "model"})
+        if unknown:
+            raise ValueError(f"{source}: unknown SMISConfig option(s) {unknown}")
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> "SMISConfig":
+        return self.from_dict({**self.to_dict(), **changes}, source="replace()")
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True)
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> "SMISConfig":
+        """SMIS's released models (``scripts/*.sh`` with its dataset defaults) or ``toy``."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown SMIS preset {name!r}; choose one of {sorted(PRESETS)}")
+        return cls.from_dict({**PRESETS[name], **overrides}, source=f"SMIS preset {name}")
+
+
+def _choice(option: str, value: Any, choices: tuple, why: str = "") -> None:
+    if value not in choices:
+        raise ValueError(f"--{option} {value!r} is not one of {list(choices)}" + (f": {why}" if why else ""))
+
+
+#: The released models: SMIS's scripts/*.sh options on top of its dataset classes' defaults.
+PRESETS: dict[str, dict[str, Any]] = {
+    "deepfashion": dict(netG="deepfashion", label_nc=8, no_instance=True, ngf=160, crop_size=256),
+    "cityscapes": dict(netG="cityscapes", label_nc=35, ngf=280, crop_size=512, aspect_ratio=2.0),
+    "ade20k": dict(netG="ade20k", label_nc=150, contain_dontcare_label=True, no_instance=True,
+                   ngf=64, crop_size=256),
+    # Built-in toy scenes (6 classes, no dontcare, no instance channel): small enough for minutes on a CPU.
+    "toy": dict(netG="ade20k", label_nc=6, no_instance=True, ngf=4, nef=24, crop_size=64,
+                num_upsampling_layers="normal", ndf=16, no_vgg_loss=True, init_variance=1.0,
+                norm_G="spectralspadebatch3x3"),
+}
