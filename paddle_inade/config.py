@@ -7,11 +7,10 @@ explicit arguments and never see this object.
 """
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from .config_base import OptionsBase, check_choice
 from .nn.norm_spec import PlainNormSpec, SpadeNormSpec
 
 NORM_MODES = ("spade", "inade")
@@ -21,7 +20,7 @@ INIT_TYPES = ("xavier", "normal", "xavier_uniform", "kaiming", "orthogonal", "no
 
 
 @dataclass
-class INADEConfig:
+class INADEConfig(OptionsBase):
     """Options of the generator, encoders, discriminator and losses.
 
     ``semantic_nc`` (label channels + dontcare + instance edge channel) is derived.
@@ -113,11 +112,11 @@ class INADEConfig:
     # --------------------------------------------------------------- validation
     def validate(self) -> None:
         """Raise ValueError naming the option for any inconsistent setting."""
-        _choice("norm_mode", self.norm_mode, NORM_MODES)
-        _choice("num_upsampling_layers", self.num_upsampling_layers, tuple(UPSAMPLING_MODES))
-        _choice("gan_mode", self.gan_mode, GAN_MODES)
-        _choice("init_type", self.init_type, INIT_TYPES)
-        _choice("netD_subarch", self.netD_subarch, ("n_layer",))
+        check_choice("norm_mode", self.norm_mode, NORM_MODES)
+        check_choice("num_upsampling_layers", self.num_upsampling_layers, tuple(UPSAMPLING_MODES))
+        check_choice("gan_mode", self.gan_mode, GAN_MODES)
+        check_choice("init_type", self.init_type, INIT_TYPES)
+        check_choice("netD_subarch", self.netD_subarch, ("n_layer",))
         for name in ("label_nc", "ngf", "ndf", "z_dim", "noise_nc", "crop_size", "num_D",
                      "n_layers_D", "output_nc"):
             if int(getattr(self, name)) < 1:
@@ -149,38 +148,6 @@ class INADEConfig:
                     "SPADE's conv encoder (--norm_mode spade --use_vae) needs --crop_size >= 256 and "
                     f"--z_dim 256 (its output is 256 wide); got crop_size {self.crop_size}, z_dim {self.z_dim}")
 
-    # ---------------------------------------------------------------- (de)serialise
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any], source: str = "config") -> "INADEConfig":
-        """Build from a mapping; unknown keys raise ValueError naming ``source``."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known - {"semantic_nc"})
-        if unknown:
-            raise ValueError(f"{source}: unknown INADEConfig option(s) {unknown}")
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def replace(self, **changes: Any) -> "INADEConfig":
-        return self.from_dict({**self.to_dict(), **changes}, source="replace()")
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, sort_keys=True)
-
-    @classmethod
-    def preset(cls, name: str, **overrides: Any) -> "INADEConfig":
-        """The original's dataset defaults (released INADE models) or the ``toy`` preset."""
-        if name not in PRESETS:
-            raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
-        return cls.from_dict({**PRESETS[name], **overrides}, source=f"preset {name}")
-
-
-def _choice(option: str, value: Any, choices: tuple) -> None:
-    if value not in choices:
-        raise ValueError(f"--{option} {value!r} is not one of {list(choices)}")
-
-
 _RELEASED = dict(norm_mode="inade", use_vae=True, norm_G="spectralspadesyncbatch3x3",
                  ngf=64, z_dim=256, noise_nc=64, crop_size=256)
 
@@ -197,3 +164,6 @@ PRESETS: dict[str, dict[str, Any]] = {
                 crop_size=64, ngf=8, ndf=16, z_dim=32, noise_nc=8, no_vgg_loss=True,
                 init_variance=1.0),
 }
+
+
+INADEConfig.presets = PRESETS

@@ -13,24 +13,22 @@ NETS = ("G", "E", "D", "vgg19")
 def build_net(net: str, cfg):
     """The Paddle network that a ``--net`` checkpoint belongs to (uninitialised); ``cfg`` is an
     :class:`INADEConfig` or, for GroupDNet, a :class:`~paddle_inade.smis.SMISConfig`."""
-    from ..models import build_discriminator, build_encoder, build_generator
-    from ..smis.config import SMISConfig
-    if isinstance(cfg, SMISConfig):
-        from ..smis import build_discriminator, build_encoder, build_generator  # noqa: F811
+    from .. import models, smis
+    family = smis if isinstance(cfg, smis.SMISConfig) else models
     if net == "vgg19":
         from ..models.vgg import VGG19
         return VGG19()
     if cfg is None:
         raise ValueError(f"--net {net} needs the model options: pass --preset or --config")
     if net == "G":
-        return build_generator(cfg, init=False)
+        return family.build_generator(cfg, init=False)
     if net == "E":
-        encoder = build_encoder(cfg, init=False)
+        encoder = family.build_encoder(cfg, init=False)
         if encoder is None:
             raise ValueError("--net E: these options have no encoder (use_vae is off and norm_mode is spade)")
         return encoder
     if net == "D":
-        return build_discriminator(cfg, init=False)
+        return family.build_discriminator(cfg, init=False)
     raise ValueError(f"--net {net!r} is not one of {list(NETS)}")
 
 

@@ -7,12 +7,11 @@ dataset's label count and, in several places, ``--dataset_mode``. Here the gener
 """
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass, fields
-from typing import Any, Mapping, Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from ..config import GAN_MODES, INIT_TYPES, UPSAMPLING_MODES
+from ..config_base import OptionsBase, check_choice
 from ..nn.norm_spec import PlainNormSpec, SpadeNormSpec
 from . import plan
 
@@ -20,7 +19,7 @@ MODEL_NAME = "smis"
 
 
 @dataclass
-class SMISConfig:
+class SMISConfig(OptionsBase):
     """Options of GroupDNet's generator, encoder, discriminator and losses.
 
     Defaults are SMIS's (``options/*.py`` and what its generators set: ``norm_G``
@@ -151,13 +150,13 @@ class SMISConfig:
     # --------------------------------------------------------------- validation
     def validate(self) -> None:
         """Raise ValueError naming the option for any setting GroupDNet cannot be built with."""
-        _choice("netG", self.netG, plan.LAYOUTS)
-        _choice("netE", self.netE, ("conv",), "SMIS's other encoder (fc) gives one 256-d vector, "
+        check_choice("netG", self.netG, plan.LAYOUTS)
+        check_choice("netE", self.netE, ("conv",), "SMIS's other encoder (fc) gives one 256-d vector, "
                 "which its GroupDNet generators cannot take")
-        _choice("num_upsampling_layers", self.num_upsampling_layers, tuple(UPSAMPLING_MODES))
-        _choice("gan_mode", self.gan_mode, GAN_MODES)
-        _choice("init_type", self.init_type, INIT_TYPES)
-        _choice("netD_subarch", self.netD_subarch, ("n_layer",))
+        check_choice("num_upsampling_layers", self.num_upsampling_layers, tuple(UPSAMPLING_MODES))
+        check_choice("gan_mode", self.gan_mode, GAN_MODES)
+        check_choice("init_type", self.init_type, INIT_TYPES)
+        check_choice("netD_subarch", self.netD_subarch, ("n_layer",))
         for name in ("label_nc", "ngf", "ndf", "crop_size", "num_D", "n_layers_D", "output_nc"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
@@ -205,38 +204,6 @@ class SMISConfig:
                          f"{'' if self.no_instance or self.layout == 'cityscapes' else ' + instance edges'}): "
                          f"{problem}. {hint}")
 
-    # ---------------------------------------------------------------- (de)serialise
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any], source: str = "config") -> "SMISConfig":
-        """Build from a mapping; unknown keys raise ValueError naming ``source``."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known - {"semantic_nc", "model"})
-        if unknown:
-            raise ValueError(f"{source}: unknown SMISConfig option(s) {unknown}")
-        return cls(**{k: v for k, v in values.items() if k in known})
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def replace(self, **changes: Any) -> "SMISConfig":
-        return self.from_dict({**self.to_dict(), **changes}, source="replace()")
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, sort_keys=True)
-
-    @classmethod
-    def preset(cls, name: str, **overrides: Any) -> "SMISConfig":
-        """SMIS's released models (``scripts/*.sh`` with its dataset defaults) or ``toy``."""
-        if name not in PRESETS:
-            raise ValueError(f"unknown SMIS preset {name!r}; choose one of {sorted(PRESETS)}")
-        return cls.from_dict({**PRESETS[name], **overrides}, source=f"SMIS preset {name}")
-
-
-def _choice(option: str, value: Any, choices: tuple, why: str = "") -> None:
-    if value not in choices:
-        raise ValueError(f"--{option} {value!r} is not one of {list(choices)}" + (f": {why}" if why else ""))
-
-
 #: The released models: SMIS's scripts/*.sh options on top of its dataset classes' defaults.
 PRESETS: dict[str, dict[str, Any]] = {
     "deepfashion": dict(netG="deepfashion", label_nc=8, no_instance=True, ngf=160, crop_size=256),
@@ -248,3 +215,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                 num_upsampling_layers="normal", ndf=16, no_vgg_loss=True, init_variance=1.0,
                 norm_G="spectralspadebatch3x3"),
 }
+
+
+SMISConfig.presets = PRESETS
+SMISConfig.preset_kind = "SMIS preset"
+SMISConfig.ignored_keys = frozenset({"semantic_nc", "model"})
