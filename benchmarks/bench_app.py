@@ -167,7 +167,7 @@ def main() -> None:
     args = parser.parse_args()
     print(common.machine())
     print("note: timings on a shared machine are noisy; the minimum is the least disturbed run")
-    run = os.path.join(args.checkpoints_dir, args.name)
+    run = os.path.abspath(os.path.join(args.checkpoints_dir, args.name))
     scratch = None
     if os.path.isfile(os.path.join(run, "latest_net_G.pdparams")):
         print(f"model: {run} (trained)")

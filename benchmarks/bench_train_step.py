@@ -34,7 +34,7 @@ CONFIGS = {
     # the original's options (no training aids), whatever the toy preset sets
     "small": dict(preset="toy", overrides=dict(ngf=16, ndf=16, lambda_kld=0.05, prior_fraction=0.0, lambda_l1=0.0),
                   batch=8, data="toy"),
-    "ade20k": dict(preset="ade20k", overrides=dict(no_vgg_loss=True), batch=1, data="synthetic",
+    "ade20k": dict(preset="ade20k", overrides=dict(), batch=1, data="synthetic",
                    instances=12),
 }
 
