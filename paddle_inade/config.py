@@ -126,8 +126,9 @@ class INADEConfig(OptionsBase):
         if not 0 <= self.prior_fraction <= 1:
             raise ValueError(f"--prior_fraction must be in [0, 1], got {self.prior_fraction}")
         if self.prior_fraction > 0 and not (self.use_vae and self.is_inade):
-            raise ValueError("--prior_fraction needs --norm_mode inade --use_vae (it replaces the encoded "
-                             "styles of part of the batch by prior samples)")
+            raise ValueError(f"--prior_fraction {self.prior_fraction} needs --norm_mode inade --use_vae (it replaces "
+                             "the encoded styles of part of the batch by prior samples); the toy preset sets "
+                             "it: add --prior_fraction 0")
         if self.aspect_ratio <= 0:
             raise ValueError(f"--aspect_ratio must be > 0, got {self.aspect_ratio}")
         self.g_norm, self.d_norm, self.e_norm  # parse (raises on bad strings)

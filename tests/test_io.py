@@ -201,7 +201,7 @@ def test_load_weights_round_trip_pdparams_and_pth(tmp_path):
     (dict(label_nc=9), r"the file was trained with 9 label channels.*pass --label_nc 9"),
     (dict(noise_nc=4), r"--noise_nc 4"),
     (dict(z_dim=16), r"--z_dim 16"),
-    (dict(norm_mode="spade", use_vae=False), r"--norm_mode spade"),
+    (dict(norm_mode="spade", use_vae=False, prior_fraction=0.0), r"--norm_mode spade"),
     (dict(num_upsampling_layers="most", crop_size=128), r"--num_upsampling_layers"),
     (dict(add_sketch=True), r"--add_sketch"),
     (dict(ngf=4), r"--ngf 4"),

@@ -52,7 +52,7 @@ def test_continue_with_other_model_options(tmp_path):
     assert first.returncode == 0, first.stderr[-2000:]
     before = (tmp_path / "ck" / "toy_inade" / "latest_net_G.pdparams").read_bytes()
     proc = _train(["--continue_train", "--ngf", "4", "--checkpoints_dir", str(tmp_path / "ck")], tmp_path)
-    assert proc.returncode == 2 and "ngf: saved 8, given 4" in proc.stderr
+    assert proc.returncode == 2 and "ngf: saved 16, given 4" in proc.stderr
     assert (tmp_path / "ck" / "toy_inade" / "latest_net_G.pdparams").read_bytes() == before
 
 

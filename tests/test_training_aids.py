@@ -105,7 +105,7 @@ def test_reconstruction_terms_leave_out_prior_samples():
 def test_options_of_the_aids_are_checked():
     with pytest.raises(ValueError, match="--prior_fraction must be in"):
         INADEConfig(**TINY, prior_fraction=1.5)
-    with pytest.raises(ValueError, match="--prior_fraction needs --norm_mode inade --use_vae"):
+    with pytest.raises(ValueError, match="--prior_fraction 0.5 needs --norm_mode inade --use_vae.*add --prior_fraction 0"):
         INADEConfig(**{**TINY, "use_vae": False}, prior_fraction=0.5)
     with pytest.raises(ValueError, match="--lambda_l1 must be >= 0"):
         INADEConfig(**TINY, lambda_l1=-1)
