@@ -165,7 +165,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # minutes (prior samples in the G step, L1 reconstruction, a weak KLD; docs: README).
     "toy": dict(norm_mode="inade", use_vae=True, norm_G="spectralspadebatch3x3", label_nc=6,
                 crop_size=64, ngf=16, ndf=16, z_dim=32, noise_nc=8, no_vgg_loss=True,
-                init_variance=1.0, lambda_kld=0.005, lambda_l1=10.0, prior_fraction=0.5),
+                init_variance=1.0, lambda_kld=0.002, lambda_l1=10.0, prior_fraction=0.5),
 }
 
 
