@@ -9,7 +9,7 @@ between them, then ``conv_img`` and tanh:
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import paddle
 import paddle.nn.functional as F
@@ -51,6 +51,28 @@ def upsample2x(x: paddle.Tensor) -> paddle.Tensor:
     n, c, h, w = x.shape
     rows = x.unsqueeze(-1).expand([n, c, h, w, 2]).reshape([n, c, h, 1, 2 * w])
     return paddle.concat([rows, rows], axis=3).reshape([n, c, 2 * h, 2 * w])
+
+
+def run_trunk(x: paddle.Tensor, run: Callable[[str, paddle.Tensor], paddle.Tensor], conv_img: nn.Layer,
+              more: bool, most: bool) -> paddle.Tensor:
+    """The SPADE decoder both generators share (SPADE's ``SPADEGenerator.forward`` after ``fc``):
+    head_0, G_middle_0/1, up_0..up_3 (and up_4 for ``most``) with 2x nearest upsampling between
+    them, then ``conv_img`` of leaky_relu(x, 0.2). ``run(name, x)`` calls block ``name``.
+
+    Returns the conv_img output [N, 3, H, W] before tanh.
+    """
+    x = upsample2x(run("head_0", x))
+    x = run("G_middle_0", x)
+    if more:
+        x = upsample2x(x)
+    x = upsample2x(run("G_middle_1", x))
+    x = upsample2x(run("up_0", x))
+    x = upsample2x(run("up_1", x))
+    x = upsample2x(run("up_2", x))
+    x = run("up_3", x)
+    if most:
+        x = run("up_4", upsample2x(x))
+    return conv_img(F.leaky_relu(x, 0.2))
 
 
 class SPADEGenerator(nn.Layer):
@@ -167,20 +189,7 @@ class SPADEGenerator(nn.Layer):
             blocks[name] = out
             return out
 
-        up = upsample2x
-
-        x = up(run("head_0", x))
-        x = run("G_middle_0", x)
-        if self.more:
-            x = up(x)
-        x = up(run("G_middle_1", x))
-        x = up(run("up_0", x))
-        x = up(run("up_1", x))
-        x = up(run("up_2", x))
-        x = run("up_3", x)
-        if self.most:
-            x = run("up_4", up(x))
-        x = self.conv_img(F.leaky_relu(x, 0.2))
+        x = run_trunk(x, run, self.conv_img, self.more, self.most)
         blocks["conv_img"] = x
         x = paddle.tanh(x)
         return (x, blocks) if return_blocks else x

@@ -11,10 +11,9 @@ upsampling in between, as SPADE's generator:
 from __future__ import annotations
 
 import paddle
-import paddle.nn.functional as F
 from paddle import nn
 
-from ..models.generator import upsample2x
+from ..models.generator import run_trunk
 from ..models.resnet_block import SPADEResnetBlock
 from .config import SMISConfig
 from .plan import conv_img_channels, fc_spec
@@ -92,18 +91,7 @@ class GroupDNetGenerator(nn.Layer):
             blocks[name] = out = getattr(self, name)(x, seg)
             return out
 
-        x = upsample2x(run("head_0", x))
-        x = run("G_middle_0", x)
-        if self.more:
-            x = upsample2x(x)
-        x = upsample2x(run("G_middle_1", x))
-        x = upsample2x(run("up_0", x))
-        x = upsample2x(run("up_1", x))
-        x = upsample2x(run("up_2", x))
-        x = run("up_3", x)
-        if self.cfg.most:
-            x = run("up_4", upsample2x(x))
-        x = self.conv_img(F.leaky_relu(x, 0.2))
+        x = run_trunk(x, run, self.conv_img, self.more, self.cfg.most)
         blocks["conv_img"] = x
         x = paddle.tanh(x)
         return (x, blocks) if return_blocks else x
