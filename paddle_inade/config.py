@@ -19,8 +19,44 @@ GAN_MODES = ("hinge", "ls", "original", "w")
 INIT_TYPES = ("xavier", "normal", "xavier_uniform", "kaiming", "orthogonal", "none")
 
 
+class SynthesisOptions(OptionsBase):
+    """What the INADE/SPADE and the GroupDNet option dataclasses derive alike from the original's
+    shared options (``label_nc``, ``contain_dontcare_label``, ``crop_size``, ``aspect_ratio``,
+    ``num_upsampling_layers``, ``norm_G/D/E``)."""
+
+    @property
+    def label_channels(self) -> int:
+        """One-hot label channels: ``label_nc`` plus the dontcare class if any."""
+        return self.label_nc + (1 if self.contain_dontcare_label else 0)
+
+    @property
+    def latent_size(self) -> tuple[int, int]:
+        """(sh, sw): spatial size of the generator's first tensor, as the original."""
+        sw = self.crop_size // (2 ** UPSAMPLING_MODES[self.num_upsampling_layers])
+        return round(sw / self.aspect_ratio), sw
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        """(H, W) of the generated image."""
+        sh, sw = self.latent_size
+        scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
+        return sh * scale, sw * scale
+
+    @property
+    def g_norm(self) -> SpadeNormSpec:
+        return SpadeNormSpec.parse(self.norm_G, "norm_G")
+
+    @property
+    def d_norm(self) -> PlainNormSpec:
+        return PlainNormSpec.parse(self.norm_D, "norm_D")
+
+    @property
+    def e_norm(self) -> PlainNormSpec:
+        return PlainNormSpec.parse(self.norm_E, "norm_E")
+
+
 @dataclass
-class INADEConfig(OptionsBase):
+class INADEConfig(SynthesisOptions):
     """Options of the generator, encoders, discriminator and losses.
 
     ``semantic_nc`` (label channels + dontcare + instance edge channel) is derived.
@@ -71,11 +107,6 @@ class INADEConfig(OptionsBase):
 
     # ------------------------------------------------------------------ derived
     @property
-    def label_channels(self) -> int:
-        """One-hot label channels: ``label_nc`` plus the dontcare class if any."""
-        return self.label_nc + (1 if self.contain_dontcare_label else 0)
-
-    @property
     def semantic_nc(self) -> int:
         """Channels of ``input_semantics``: label channels plus the edge map."""
         return self.label_channels + (0 if self.no_instance else 1)
@@ -83,31 +114,6 @@ class INADEConfig(OptionsBase):
     @property
     def is_inade(self) -> bool:
         return self.norm_mode == "inade"
-
-    @property
-    def g_norm(self) -> SpadeNormSpec:
-        return SpadeNormSpec.parse(self.norm_G, "norm_G")
-
-    @property
-    def d_norm(self) -> PlainNormSpec:
-        return PlainNormSpec.parse(self.norm_D, "norm_D")
-
-    @property
-    def e_norm(self) -> PlainNormSpec:
-        return PlainNormSpec.parse(self.norm_E, "norm_E")
-
-    @property
-    def latent_size(self) -> tuple[int, int]:
-        """(sh, sw): spatial size of the generator's first tensor, as the original."""
-        sw = self.crop_size // (2 ** UPSAMPLING_MODES[self.num_upsampling_layers])
-        return round(sw / self.aspect_ratio), sw
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        """(H, W) of the generated image."""
-        sh, sw = self.latent_size
-        scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
-        return sh * scale, sw * scale
 
     # --------------------------------------------------------------- validation
     def validate(self) -> None:

@@ -10,16 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..config import GAN_MODES, INIT_TYPES, UPSAMPLING_MODES
-from ..config_base import OptionsBase, check_choice
-from ..nn.norm_spec import PlainNormSpec, SpadeNormSpec
+from ..config import GAN_MODES, INIT_TYPES, UPSAMPLING_MODES, SynthesisOptions
+from ..config_base import check_choice
 from . import plan
 
 MODEL_NAME = "smis"
 
 
 @dataclass
-class SMISConfig(OptionsBase):
+class SMISConfig(SynthesisOptions):
     """Options of GroupDNet's generator, encoder, discriminator and losses.
 
     Defaults are SMIS's (``options/*.py`` and what its generators set: ``norm_G``
@@ -80,11 +79,6 @@ class SMISConfig(OptionsBase):
         return self.netG
 
     @property
-    def label_channels(self) -> int:
-        """One-hot label channels: ``label_nc`` plus the dontcare class if any."""
-        return self.label_nc + (1 if self.contain_dontcare_label else 0)
-
-    @property
     def input_nc(self) -> int:
         """Channels of ``input_semantics``: label channels plus the instance edge map."""
         return self.label_channels + (0 if self.no_instance else 1)
@@ -99,18 +93,6 @@ class SMISConfig(OptionsBase):
     def code_nc(self) -> int:
         """Channels of the latent code: 8 per class."""
         return plan.CODE_NC * self.semantic_nc
-
-    @property
-    def latent_size(self) -> tuple[int, int]:
-        """(sh, sw): spatial size of the code and of the generator's first tensor."""
-        sw = self.crop_size // (2 ** UPSAMPLING_MODES[self.num_upsampling_layers])
-        return round(sw / self.aspect_ratio), sw
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        sh, sw = self.latent_size
-        scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
-        return sh * scale, sw * scale
 
     @property
     def encoder_layers(self) -> int:
@@ -131,18 +113,6 @@ class SMISConfig(OptionsBase):
     @property
     def most(self) -> bool:
         return self.num_upsampling_layers == "most"
-
-    @property
-    def g_norm(self) -> SpadeNormSpec:
-        return SpadeNormSpec.parse(self.norm_G, "norm_G")
-
-    @property
-    def d_norm(self) -> PlainNormSpec:
-        return PlainNormSpec.parse(self.norm_D, "norm_D")
-
-    @property
-    def e_norm(self) -> PlainNormSpec:
-        return PlainNormSpec.parse(self.norm_E, "norm_E")
 
     def blocks(self) -> list[plan.BlockSpec]:
         return plan.generator_blocks(self.layout, self.semantic_nc, self.ngf, self.most)
