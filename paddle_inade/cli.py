@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
-import sys
 import typing
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -30,6 +30,8 @@ from .config import INADEConfig
 from .io import (SavedOptions, check_run_folder, missing_weights_message, read_options_file, read_saved_options,
                  run_weight_files)
 from .original_options import MODEL_DATASET_DEFAULTS, NO_EFFECT, ORIGINAL_ONLY_DEFAULTS, check_original_only
+
+log = logging.getLogger(__name__)
 
 #: INADEConfig fields the original's test parser does not have (discriminator and losses).
 TRAIN_ONLY_MODEL = ("ndf", "num_D", "n_layers_D", "netD_subarch", "gan_mode", "lambda_feat", "lambda_vgg",
@@ -111,12 +113,12 @@ def typed_options(args: argparse.Namespace, names) -> dict[str, Any]:
 
 def note_no_effect(args: argparse.Namespace) -> None:
     """Refuse unsupported values of the original's options (``--netG``) and say which given
-    ones change nothing here (on stderr)."""
+    ones change nothing here (a logged warning)."""
     given = typed_options(args, ORIGINAL_TEST_ONLY)
     check_original_only(given, "command line")
     for name, value in given.items():
         if name in NO_EFFECT and value != ORIGINAL_ONLY_DEFAULTS[name]:
-            print(f"note: --{name} has no effect here ({NO_EFFECT[name]})", file=sys.stderr)
+            log.warning("--%s has no effect here (%s)", name, NO_EFFECT[name])
 
 
 @dataclass
