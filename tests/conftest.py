@@ -31,6 +31,16 @@ def rel_err(ours, ref) -> float:
     return float(np.linalg.norm(ours - ref) / max(np.linalg.norm(ref), 1e-30))
 
 
+def snapshot(folder) -> dict:
+    """{relative path: (size, mtime)} of every file under ``folder``."""
+    out = {}
+    for dirpath, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            out[os.path.relpath(path, folder)] = (os.path.getsize(path), os.path.getmtime(path))
+    return out
+
+
 def assert_close(ours, ref, tol: float, what: str) -> None:
     err = rel_err(ours, ref)
     assert err <= tol, f"{what}: relative error {err:.3g} > {tol}"

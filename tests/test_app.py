@@ -23,7 +23,7 @@ import numpy as np
 import paddle
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, snapshot
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -64,16 +64,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def snapshot(folder) -> dict:
-    """{relative path: (size, mtime)} of every file under ``folder``."""
-    out = {}
-    for dirpath, _, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(dirpath, name)
-            out[os.path.relpath(path, folder)] = (os.path.getsize(path), os.path.getmtime(path))
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import numpy as np
 import paddle
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, snapshot
 from paddle_inade import build_encoder, build_generator
 from paddle_inade.data.toy_scenes import render_scene
 from paddle_inade.pipeline import INADEPipeline
@@ -39,16 +39,6 @@ def run(tmp_path, pipe, toy_root):
     (results / "images").mkdir(parents=True)
     (results / "index.html").write_text("earlier results")
     return tmp_path
-
-
-def snapshot(folder) -> dict:
-    """{relative path: (size, mtime)} of every file under ``folder``."""
-    out = {}
-    for base, _, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(base, name)
-            out[os.path.relpath(path, folder)] = (os.path.getsize(path), os.path.getmtime(path))
-    return out
 
 
 def run_tool(name, argv, capsys):
