@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import time
-import types
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--src", required=True)
@@ -25,11 +24,9 @@ args = parser.parse_args()
 
 import torch
 
-torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)))
-sys.path.insert(0, args.src)
-tv = types.ModuleType("torchvision")
-tv.models = types.SimpleNamespace(vgg19=None)
-sys.modules["torchvision"] = tv
+from torch_side import prepare_original  # noqa: E402
+
+prepare_original(args.src)
 from models import networks
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

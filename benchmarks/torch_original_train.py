@@ -10,10 +10,7 @@ int64 and ``image`` [N, 3, H, W] float32, and ``--options`` a JSON dict of the m
 """
 import argparse
 import json
-import os
-import sys
 import time
-import types
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--src", required=True)
@@ -25,11 +22,9 @@ args = parser.parse_args()
 import numpy as np
 import torch
 
-torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)))
-sys.path.insert(0, args.src)
-tv = types.ModuleType("torchvision")
-tv.models = types.SimpleNamespace(vgg19=None)
-sys.modules["torchvision"] = tv
+from torch_side import prepare_original  # noqa: E402
+
+prepare_original(args.src)
 # The original draws its noises on ``input.get_device()``, which is -1 for a CPU tensor (it was
 # written for GPUs): answer "cpu" there so that it runs on this CPU unchanged otherwise.
 _get_device = torch.Tensor.get_device
