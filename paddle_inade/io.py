@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
+from .safe_pickle import DamagedFileError, UnsafeFileError, read_paddle_file
 from .state_diff import StateDiff
 
 PathLike = Union[str, os.PathLike]
@@ -145,6 +146,10 @@ def load_state_file(path: PathLike) -> Mapping[str, np.ndarray]:
     PyTorch checkpoint (the original's ``.pth``, zip or legacy pre-1.6 format) a
     :class:`TorchState`, read without torch.
 
+    Every format is read through the allow-listed unpickler (:mod:`.safe_pickle`): a file that
+    names anything but arrays, numbers, strings and containers is refused before anything in it
+    is built (``UnsafeFileError``, a ValueError naming the file and the global).
+
     Raises FileNotFoundError (no such file) or ValueError naming the file: a folder, empty,
     damaged, unsafe, or not a state dict of tensors.
     """
@@ -164,15 +169,16 @@ def load_state_file(path: PathLike) -> Mapping[str, np.ndarray]:
 
 
 def _load_paddle_state(path: str, head: bytes) -> dict[str, np.ndarray]:
-    import paddle
     what = ("is neither a Paddle state dict (paddle.save, .pdparams) nor a PyTorch checkpoint "
             "(torch.save, .pth)")
     if not head.startswith(b"\x80"):
         raise ValueError(f"{path} {what}: it is not a pickle or zip file")
     try:
-        state = paddle.load(path, return_numpy=True)
-    except Exception as exc:  # paddle raises assorted types for foreign or damaged files
-        raise ValueError(f"{path} {what}, or it is damaged ({type(exc).__name__}: {exc})") from exc
+        state = read_paddle_file(path)
+    except UnsafeFileError:
+        raise
+    except DamagedFileError as exc:
+        raise ValueError(f"{path} {what}, or it is damaged ({exc})") from exc
     if not isinstance(state, Mapping) or not state:
         raise ValueError(f"{path} holds a {type(state).__name__}{' (empty)' if not state else ''}, "
                          "not a state dict of tensors")

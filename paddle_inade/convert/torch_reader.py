@@ -6,10 +6,12 @@ refer by persistent id to raw storages ``<archive>/data/<key>``. The legacy form
 (magic number, protocol version, system info, the object) then a pickled list of
 storage keys, then each storage as an int64 element count and its raw bytes.
 
-We unpickle with an allow-list: ``collections.OrderedDict``, torch's tensor/parameter
-rebuild functions and storage classes, each mapped to a small function of ours that
-builds NumPy arrays. Any other global (``os.system``, ``builtins.eval``, ...) raises
-:class:`UnsafeCheckpointError` before anything is called.
+We unpickle through :mod:`paddle_inade.safe_pickle` with an allow-list: ``collections.OrderedDict``,
+``_codecs.encode`` (latin-1 only), torch's tensor/parameter rebuild functions
+(``torch._utils._rebuild_tensor_v2``, ``_rebuild_tensor``, ``_rebuild_parameter``) and storage
+classes (``torch.FloatStorage`` ...), each mapped to a small function of ours that builds NumPy
+arrays. A file naming any other global (``os.system``, ``builtins.eval``, ...) is refused with
+:class:`UnsafeCheckpointError` before anything in it is built.
 """
 from __future__ import annotations
 
@@ -24,13 +26,14 @@ from typing import Any
 
 import numpy as np
 
+from ..safe_pickle import DamagedFileError, UnsafeFileError, codecs_encode, load_restricted
 
-class CheckpointFormatError(ValueError):
+
+class CheckpointFormatError(DamagedFileError):
     """The file is missing, truncated, corrupt or not a PyTorch checkpoint."""
 
 
-class UnsafeCheckpointError(ValueError):
-    """The checkpoint's pickle refers to something other than tensors and containers."""
+UnsafeCheckpointError = UnsafeFileError  # the checkpoint's pickle names a global off the allow-list
 
 
 _STORAGE_DTYPES = {
@@ -91,48 +94,35 @@ def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, *extra):
     return data
 
 
-def _codecs_encode(text, encoding="latin1"):
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise UnsafeCheckpointError("unexpected use of _codecs.encode in the pickle")
-    return text.encode("latin1")
-
-
 _ALLOWED = {
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
     ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
     ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-    ("_codecs", "encode"): _codecs_encode,
+    ("_codecs", "encode"): codecs_encode,
 }
 
 
-class _SafeUnpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, load_storage, source: str):
-        super().__init__(io.BytesIO(data))
-        self._load_storage = load_storage
-        self._source = source
+_TORCH_GLOBALS = {**_ALLOWED, **{("torch", name): _StorageType(name) for name in _STORAGE_DTYPES}}
 
-    def find_class(self, module: str, name: str):
-        if (module, name) in _ALLOWED:
-            return _ALLOWED[(module, name)]
-        if module == "torch" and name in _STORAGE_DTYPES:
-            return _StorageType(name)
-        raise UnsafeCheckpointError(
-            f"{self._source}: refusing to load '{module}.{name}' from the pickle; a weights file "
-            "should hold only tensors and containers (the file may be malicious)")
 
-    def persistent_load(self, pid):
+def _unpickle(data: bytes, load_storage, source: str) -> Any:
+    """The object in a torch pickle, through the allow-list (nothing in it runs): see
+    :mod:`paddle_inade.safe_pickle`; storages come from ``load_storage``."""
+    def persistent_load(pid):
         kind = pid[0].decode("ascii") if isinstance(pid, tuple) and pid and isinstance(pid[0], bytes) \
             else (pid[0] if isinstance(pid, tuple) and pid else None)
         if not (kind == "storage" and len(pid) >= 5):
-            raise CheckpointFormatError(f"{self._source}: unknown persistent id {pid!r} (a checkpoint "
+            raise CheckpointFormatError(f"{source}: unknown persistent id {pid!r} (a checkpoint "
                                         "of tensors has only storages)")
         storage_type, key, _location, numel = pid[1], pid[2], pid[3], pid[4]
         if not isinstance(storage_type, _StorageType):
-            raise CheckpointFormatError(f"{self._source}: unsupported storage {storage_type!r}")
+            raise CheckpointFormatError(f"{source}: unsupported storage {storage_type!r}")
         view = pid[5] if len(pid) > 5 else None
         key = key.decode("ascii") if isinstance(key, bytes) else str(key)
-        return self._load_storage(key, storage_type.dtype, int(numel), view)
+        return load_storage(key, storage_type.dtype, int(numel), view)
+
+    return load_restricted(data, _TORCH_GLOBALS, source, persistent_load)
 
 
 def _storage_reader(archive: zipfile.ZipFile, prefix: str, source: str, little_endian: bool):
@@ -168,33 +158,32 @@ def _decode_storage(raw: bytes, dtype, little_endian: bool) -> np.ndarray:
 
 
 def _read_zip(path: str) -> Any:
+    """A zip (torch >= 1.6) checkpoint; every failure, also a damaged archive, names ``path``."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CheckpointFormatError(f"{path}: not a readable zip checkpoint ({exc})") from exc
-    with archive:
-        pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
-        if len(pickles) != 1:
-            raise CheckpointFormatError(f"{path}: expected one data.pkl in the archive, "
-                                        f"found {len(pickles)}")
-        prefix = pickles[0][: -len("data.pkl")]
-        names = set(archive.namelist())
-        little = True
-        if f"{prefix}byteorder" in names:
-            little = archive.read(f"{prefix}byteorder").decode().strip() != "big"
-        try:
-            data = archive.read(pickles[0])
-            loader = _storage_reader(archive, prefix, path, little)
-            return _SafeUnpickler(data, loader, path).load()
-        except UnsafeCheckpointError:
-            raise
-        except CheckpointFormatError as exc:
-            if str(exc).startswith(path):
-                raise
-            raise CheckpointFormatError(f"{path}: {exc}") from exc
-        except (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, ValueError, TypeError,
-                KeyError, IndexError, AttributeError, OSError) as exc:
-            raise CheckpointFormatError(f"{path}: corrupt checkpoint ({type(exc).__name__}: {exc})") from exc
+        with zipfile.ZipFile(path) as archive:
+            return _read_archive(archive, path)
+    except UnsafeCheckpointError:
+        raise
+    except DamagedFileError as exc:
+        if str(exc).startswith(path):
+            raise CheckpointFormatError(str(exc)) from exc
+        raise CheckpointFormatError(f"{path}: {exc}") from exc
+    except (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, ValueError, TypeError, KeyError,
+            IndexError, AttributeError, OSError, UnicodeDecodeError) as exc:
+        raise CheckpointFormatError(f"{path}: corrupt or not a zip checkpoint "
+                                    f"({type(exc).__name__}: {exc})") from exc
+
+
+def _read_archive(archive: zipfile.ZipFile, path: str) -> Any:
+    pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
+    if len(pickles) != 1:
+        raise CheckpointFormatError(f"{path}: expected one data.pkl in the archive, found {len(pickles)}")
+    prefix = pickles[0][: -len("data.pkl")]
+    little = True
+    if f"{prefix}byteorder" in set(archive.namelist()):
+        little = archive.read(f"{prefix}byteorder").decode().strip() != "big"
+    loader = _storage_reader(archive, prefix, path, little)
+    return _unpickle(archive.read(pickles[0]), loader, path)
 
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -271,7 +260,7 @@ def _read_legacy(path: str) -> Any:
         start = stream.tell()
         end = _pickle_end(raw, start)
         stream.seek(end)
-        return _SafeUnpickler(raw[start:end], loader, path).load()
+        return _unpickle(raw[start:end], loader, path)
 
     try:
         if plain() != LEGACY_MAGIC:
@@ -287,6 +276,8 @@ def _read_legacy(path: str) -> Any:
         return _materialize(obj, storages)
     except (CheckpointFormatError, UnsafeCheckpointError):
         raise
+    except DamagedFileError as exc:
+        raise CheckpointFormatError(str(exc)) from exc
     except (EOFError, pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError,
             AttributeError, struct.error) as exc:
         raise CheckpointFormatError(f"{path}: not a readable legacy (pre-1.6) torch checkpoint "
