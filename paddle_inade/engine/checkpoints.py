@@ -3,7 +3,9 @@
 Layout under ``checkpoints_dir/name/`` (the original's names):
 ``{tag}_net_G.pdparams``, ``{tag}_net_D.pdparams``, ``{tag}_net_E.pdparams`` (with an
 encoder), ``{tag}_optim.pdopt`` (both optimisers) and ``{tag}_trainer.pdstate`` (epoch,
-iteration, learning rate, RNG states; a pickle of plain values written by this module), ``tag`` being ``latest`` or the epoch number.
+iteration, learning rate, RNG states: JSON, see :mod:`.trainer_state`), ``tag`` being ``latest``
+or the epoch number. Nothing is read with ``paddle.load`` or ``pickle.load``: the weights and
+optimiser files go through the allow-listed reader (:mod:`paddle_inade.safe_pickle`).
 
 Every file of a save is first written completely under a temporary name in the same
 folder; only then are they renamed into place, the trainer state last. A crash while
@@ -15,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from typing import Any, Mapping
 
 import paddle
 
 from ..io import atomic_write_all, load_weights
+from ..safe_pickle import DamagedFileError, UnsafeFileError, read_paddle_file
+from .trainer_state import read_trainer_state, trainer_state_json
 
 
 def checkpoint_paths(directory: str, tag: str, nets: Mapping[str, Any]) -> dict[str, str]:
@@ -45,9 +48,9 @@ def save_checkpoint(directory: str, tag: str, nets: Mapping[str, paddle.nn.Layer
             digests[os.path.basename(paths[key])] = file_digest(tmp)
         return write
 
-    def write_trainer(tmp: str) -> None:  # plain values: our own pickle, with the others' digests
-        with open(tmp, "wb") as fh:
-            pickle.dump({**trainer_state, "files": digests}, fh)
+    def write_trainer(tmp: str) -> None:  # plain values as JSON, with the others' digests
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(trainer_state_json({**trainer_state, "files": digests}))
 
     # all written before any is renamed; the trainer state (written last) is renamed last
     atomic_write_all([(paths[key], writer(key)) for key in payloads] + [(paths["trainer"], write_trainer)])
@@ -82,17 +85,33 @@ def load_checkpoint(directory: str, tag: str, nets: Mapping[str, paddle.nn.Layer
                and (key != "optim" or optimizers)]
     if missing:
         raise FileNotFoundError(f"checkpoint '{tag}' in {directory} is incomplete: missing {missing}")
-    with open(paths["trainer"], "rb") as fh:
-        trainer_state = pickle.load(fh)
+    trainer_state = read_trainer_state(paths["trainer"])
     _check_same_save(paths, trainer_state)
     for key, net in nets.items():
         load_weights(net, paths[key])
     if optimizers:
-        states = paddle.load(paths["optim"])
+        states = _read_optimizer_file(paths["optim"], [k for k, o in optimizers.items() if o is not None])
         for key, opt in optimizers.items():
             if opt is not None:
                 opt.set_state_dict(restore_optimizer_state(opt, states[key], paths["optim"]))
     return trainer_state
+
+
+def _read_optimizer_file(path: str, keys: list[str]) -> dict[str, Any]:
+    """{optimiser key: its state} from ``path`` through the allow-listed reader; the arrays
+    become tensors (what ``set_state_dict`` takes). ValueError naming the file otherwise."""
+    try:
+        states = read_paddle_file(path)
+    except UnsafeFileError:
+        raise
+    except DamagedFileError as exc:
+        raise ValueError(f"{path}: not a readable optimiser state ({exc}); resume from another "
+                         "--which_epoch") from exc
+    missing = [k for k in keys if not isinstance(states, dict) or not isinstance(states.get(k), dict)]
+    if missing:
+        raise ValueError(f"{path}: holds no optimiser state for {missing}; resume from another --which_epoch")
+    return {key: {name: paddle.to_tensor(value) if hasattr(value, "dtype") else value
+                  for name, value in states[key].items()} for key in keys}
 
 
 def _param_names(opt) -> list[str]:

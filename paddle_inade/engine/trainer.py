@@ -20,6 +20,7 @@ from ..config import INADEConfig
 from ..models import preprocess_input
 from ..io import atomic_write_text
 from .checkpoints import load_checkpoint, save_checkpoint
+from .trainer_state import decode_rng_state, encode_rng_state
 from .ema import WeightAverage
 from .model import build_model
 from .optim import OptimSettings, make_optimizers, set_learning_rates
@@ -113,7 +114,7 @@ class Trainer:
         if self.ema is not None and "G_ema" not in nets:
             self.ema = WeightAverage(self._generator_nets(), self.opts.ema_nimg, self.opts.ema_rampup)
         self.state = TrainerState(saved["epoch"], saved["epoch_iter"], saved["total_steps"])
-        paddle.set_rng_state(saved["paddle_rng"])
+        paddle.set_rng_state(decode_rng_state(saved["paddle_rng"], f"{self.dir}/{tag}_trainer.pdstate"))
         log.info("resumed from %s/%s at epoch %d, iteration %d", self.dir, tag,
                  self.state.epoch, self.state.total_steps)
 
@@ -121,8 +122,8 @@ class Trainer:
         if self.rank != 0:
             return
         state = {"epoch": self.state.epoch, "epoch_iter": self.state.epoch_iter,
-                 "total_steps": self.state.total_steps, "lr": self.opt_g.get_lr(),
-                 "paddle_rng": paddle.get_rng_state()}
+                 "total_steps": self.state.total_steps, "lr": float(self.opt_g.get_lr()),
+                 "paddle_rng": encode_rng_state(paddle.get_rng_state())}
         save_checkpoint(self.dir, str(tag), self.nets(), {"G": self.opt_g, "D": self.opt_d}, state)
 
     def write_options(self) -> None:
