@@ -95,7 +95,7 @@ def test_vgg_weights_from_a_torchvision_file_and_clear_error_offline(tmp_path, m
     def offline(*a, **k):
         raise OSError("network unreachable")
 
-    import paddle.vision.models as pvm
-    monkeypatch.setattr(pvm, "vgg19", offline)
-    with pytest.raises(RuntimeError, match="pass --vgg_weights FILE .* or --no_vgg_loss"):
+    import paddle.utils.download as download
+    monkeypatch.setattr(download, "get_weights_path_from_url", offline)
+    with pytest.raises(vgg_module.VGGWeightsUnavailable, match="pass --vgg_weights FILE .* or --no_vgg_loss"):
         vgg_module.load_vgg19(None)

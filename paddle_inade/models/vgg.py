@@ -61,25 +61,39 @@ def vgg19_feature_state(state):
 
 def load_vgg19(path: str | None) -> VGG19:
     """VGG19 with weights from ``path`` (.pdparams, or torchvision's vgg19 .pth), or
-    Paddle's ImageNet weights when ``path`` is None (downloads; a clear error offline)."""
+    Paddle's ImageNet weights when ``path`` is None (downloaded once into Paddle's weights
+    cache; a clear error offline). Every file is read through the allow-listed reader."""
     from ..io import TorchState, load_state_file, load_weights
     vgg = VGG19()
     if path is None:
-        try:
-            from paddle.vision.models import vgg19
-            state = vgg19(pretrained=True).state_dict()
-        except Exception as exc:  # download or cache failure
-            raise RuntimeError(
-                "could not get VGG19 ImageNet weights for the VGG loss "
-                f"({type(exc).__name__}: {exc}); pass --vgg_weights FILE (.pdparams or torchvision's "
-                "vgg19 .pth) or --no_vgg_loss") from exc
-        return load_weights(vgg, vgg19_feature_state(state), source="Paddle's ImageNet VGG19")
-    if not os.path.isfile(path):
+        source, state = "Paddle's ImageNet VGG19", load_state_file(imagenet_vgg19_file())
+    elif not os.path.isfile(path):
         raise FileNotFoundError(f"--vgg_weights {path}: no such file")
-    state = load_state_file(path)
+    else:
+        source, state = f"--vgg_weights {path}", load_state_file(path)
     features = vgg19_feature_state(state)
     return load_weights(vgg, TorchState(features) if isinstance(state, TorchState) else features,
-                        source=f"--vgg_weights {path}")
+                        source=source)
+
+
+class VGGWeightsUnavailable(FileNotFoundError):
+    """Paddle's ImageNet VGG19 weights are not in the cache and cannot be downloaded (the
+    tools answer it with one ``error:`` line, as any missing file)."""
+
+
+def imagenet_vgg19_file() -> str:
+    """The path of Paddle's ImageNet ``vgg19.pdparams`` (``paddle.vision``'s, md5-checked),
+    downloaded into Paddle's weights cache when it is not there yet."""
+    from paddle.utils.download import get_weights_path_from_url
+    from paddle.vision.models.vgg import model_urls
+    url, md5 = model_urls["vgg19"]
+    try:
+        return get_weights_path_from_url(url, md5)
+    except Exception as exc:  # no network, a partial download, a full disk
+        raise VGGWeightsUnavailable(
+            f"could not get VGG19 ImageNet weights for the VGG loss from {url} "
+            f"({type(exc).__name__}: {exc}); pass --vgg_weights FILE (.pdparams or torchvision's "
+            "vgg19 .pth) or --no_vgg_loss") from None
 
 
 class VGGLoss(nn.Layer):
