@@ -10,28 +10,54 @@ square cut out.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from typing import Optional
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError  # Pillow: a dependency of paddlepaddle
 
-Image.MAX_IMAGE_PIXELS = None  # the original disables the decompression-bomb check too
+# Pillow's decompression-bomb guard stays on (the original turns it off for the whole process);
+# --max_image_pixels raises it for one call of open_image (see _pixel_limit).
+_LIMIT_LOCK = threading.Lock()
 
 _GREY_MODES = ("1", "L", "I", "I;16", "I;16B", "I;16L", "F")
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
-def open_image(path: str, option: str) -> Image.Image:
-    """``Image.open`` with errors naming the file and the option it came from."""
+def open_image(path: str, option: str, max_pixels: Optional[int] = None) -> Image.Image:
+    """``Image.open`` with errors naming the file and the option it came from. Pillow refuses
+    images over twice ``Image.MAX_IMAGE_PIXELS`` (a decompression bomb); ``max_pixels`` raises
+    that limit for this call only (``--max_image_pixels``)."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such file (from {option})")
     try:
-        image = Image.open(path)
-        image.load()
+        with _pixel_limit(max_pixels):
+            image = Image.open(path)
+            image.load()
+    except Image.DecompressionBombError as exc:
+        raise ValueError(f"{path}: refused as a possible decompression bomb ({exc}) (from {option}); "
+                         "if the photo is really this large, pass --max_image_pixels N") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValueError(f"{path}: not a readable image ({exc}) (from {option})") from exc
     return image
+
+
+@contextlib.contextmanager
+def _pixel_limit(max_pixels: Optional[int]):
+    """Within the block (and only for the calls that hold the lock), Pillow's limit is
+    ``max_pixels // 2`` (it refuses at twice its limit), restored afterwards."""
+    if max_pixels is None:
+        yield
+        return
+    with _LIMIT_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = max(int(max_pixels) // 2, 1)
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
 
 
 def check_rgb(image: Image.Image, path: str) -> None:
@@ -84,9 +110,9 @@ def transfer_transform(image: Image.Image, size: int, crop: bool, nearest: bool 
     return np.asarray(image)
 
 
-def read_mask(path: str, option: str = "--mask") -> Image.Image:
+def read_mask(path: str, option: str = "--mask", max_pixels: Optional[int] = None) -> Image.Image:
     """A single-channel mask image (grey, or palette/colour with equal channels)."""
-    image = open_image(path, option)
+    image = open_image(path, option, max_pixels)
     if image.mode in ("L", "1"):
         return image.convert("L")
     array = np.asarray(image.convert("RGB"))

@@ -51,6 +51,9 @@ def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
     parser.add_argument("--mask", type=str, default="",
                         help="binary mask of the content's size for spatial control (Lua test.lua): "
                              "--style A,B puts A where the mask is white, B elsewhere")
+    parser.add_argument("--max_image_pixels", type=int, default=None,
+                        help="read images of up to this many pixels (default: Pillow's decompression-bomb "
+                             "limit, about 179 million); the original reads any size")
     return parser
 
 
@@ -119,19 +122,22 @@ def plan_jobs(args) -> tuple[list[Job], Optional[list[float]]]:
     return jobs, weights
 
 
-def load_image(path: str, size: int, crop: bool, option: str) -> np.ndarray:
-    """An RGB file through the original's test transform -> uint8 [H, W, 3], checked."""
-    image = open_image(path, option)
+def load_image(path: str, size: int, crop: bool, option: str,
+               max_pixels: Optional[int] = None) -> np.ndarray:
+    """An RGB file through the original's test transform -> uint8 [H, W, 3], checked;
+    ``max_pixels``: see :func:`~.images.open_image`."""
+    image = open_image(path, option, max_pixels)
     check_rgb(image, path)
     array = transfer_transform(image, size, crop)
     check_image_size(array.shape[0], array.shape[1], f"{path} (after resizing)")
     return array
 
 
-def load_mask(path: str, content_path: str, size: int, crop: bool) -> np.ndarray:
+def load_mask(path: str, content_path: str, size: int, crop: bool,
+              max_pixels: Optional[int] = None) -> np.ndarray:
     """The mask, of the content file's size, through the content's transform (nearest)."""
-    mask = read_mask(path)
-    content_size = open_image(content_path, "--content").size
+    mask = read_mask(path, max_pixels=max_pixels)
+    content_size = open_image(content_path, "--content", max_pixels).size
     if mask.size != content_size:
         raise ValueError(f"--mask {path} is {mask.size[1]}x{mask.size[0]} (HxW) but the content image "
                          f"{content_path} is {content_size[1]}x{content_size[0]}: give a mask of its size")
@@ -146,11 +152,11 @@ def load_mask(path: str, content_path: str, size: int, crop: bool) -> np.ndarray
 def check_inputs(args, jobs: list[Job]) -> None:
     """Read every image (and the mask) once, so that bad input stops before anything is written."""
     for content in sorted({j.content for j in jobs}):
-        load_image(content, args.content_size, args.crop, "--content")
+        load_image(content, args.content_size, args.crop, "--content", args.max_image_pixels)
         if args.mask:
-            load_mask(args.mask, content, args.content_size, args.crop)
+            load_mask(args.mask, content, args.content_size, args.crop, args.max_image_pixels)
     for style in sorted({s for j in jobs for s in j.styles}):
-        load_image(style, args.style_size, args.crop, "--style")
+        load_image(style, args.style_size, args.crop, "--style", args.max_image_pixels)
 
 
 def run(args, pipeline_factory: Callable, report: Callable[[str], None] = lambda path: None) -> list[str]:
@@ -163,9 +169,11 @@ def run(args, pipeline_factory: Callable, report: Callable[[str], None] = lambda
     os.makedirs(args.output, exist_ok=True)
     written = []
     for job in jobs:
-        content = load_image(job.content, args.content_size, args.crop, "--content")
-        styles = [load_image(s, args.style_size, args.crop, "--style") for s in job.styles]
-        mask = load_mask(args.mask, job.content, args.content_size, args.crop) if job.mode == "mask" else None
+        content = load_image(job.content, args.content_size, args.crop, "--content", args.max_image_pixels)
+        styles = [load_image(s, args.style_size, args.crop, "--style", args.max_image_pixels)
+                  for s in job.styles]
+        mask = load_mask(args.mask, job.content, args.content_size, args.crop,
+                         args.max_image_pixels) if job.mode == "mask" else None
         out = pipe.transfer(content, styles if job.mode != "single" else styles[0], alpha=args.alpha,
                             interpolation_weights=weights if job.mode == "interpolation" else None,
                             preserve_color=args.preserve_color, mask=mask)
