@@ -10,6 +10,7 @@ import numpy as np
 import paddle
 import pytest
 
+from conftest import FIXTURES
 from paddle_inade.eval.diversity import (correlation, instance_classes, instance_mean_colours, restyle_error,
                                          same_class_correlation, spread)
 from paddle_inade.eval.fid import features_of_images, frechet_distance, statistics
@@ -81,6 +82,31 @@ def test_inception_architecture_matches_pytorch_fid():
     assert trainable == 27_161_264 - 3_326_696 + 8 * 2049
     x = paddle.rand([2, 3, 40, 40])
     assert [net(x, dims).shape for dims in (64, 192, 768, 2048)] == [[2, 64], [2, 192], [2, 768], [2, 2048]]
+
+
+def test_inception_features_match_pytorch_fid_on_the_same_weights():
+    """pytorch-fid's own InceptionV3 (tests/fixtures/fid/make_fid_fixture.py ran it) and ours, on
+    the same deterministic random weights (tests/fixtures/fid/random_weights.py), the same
+    75x100 images: every block's features (its --dims 64, 192, 768, 2048)."""
+    import sys
+
+    from paddle_inade.eval.inception import FIDInceptionV3
+    from paddle_inade.io import TorchState, load_weights
+    sys.path.insert(0, str(FIXTURES / "fid"))
+    try:
+        from random_weights import random_state
+    finally:
+        sys.path.pop(0)
+    keys = json.loads((FIXTURES / "fid" / "keys.json").read_text())["keys"]
+    net = load_weights(FIDInceptionV3(), TorchState(random_state(keys)), source="random pytorch-fid weights")
+    net.eval()
+    with np.load(FIXTURES / "fid" / "fixture.npz") as ref:
+        x = paddle.to_tensor(ref["images"])
+        for dims in (64, 192, 768, 2048):
+            want = ref[f"dims{dims}"]
+            got = net(x, dims).numpy()
+            err = np.abs(got - want).max() / np.abs(want).max()
+            assert err < 1e-4, (dims, err)
 
 
 def test_inception_weights_load_from_a_pytorch_fid_style_file(tmp_path):
