@@ -224,7 +224,7 @@ def test_click_changes_only_that_instance(page, scenes, tmp_path):
     target = max(objects, key=lambda i: (instance == i).sum())
     mask = instance == target
     row, col = inner_pixel(mask)
-    act(page, lambda: click_pixel(page, "samples", 2, row, col), f"instance {target} changed", "composite")
+    act(page, lambda: click_pixel(page, "samples", 2, row, col), f"changed instance {target};", "composite")
     after = untile(picture(page, "samples"), K)
     assert_changed_only_inside(first, after, mask, f"resampling instance {target}")
     page.screenshot(path=str(tmp_path / "2_instance_resampled.png"), full_page=True)
@@ -244,21 +244,29 @@ def test_class_level_and_reference_style(page, scenes, tmp_path):
     assert len(balloons) >= 2, "scene 0 of the test data has several balloons"
     select_mode(page, MODES[1])
     row, col = inner_pixel(instance == balloons[0])
-    act(page, lambda: click_pixel(page, "samples", 0, row, col), f"class 3 ({len(balloons)} instances) changed")
+    act(page, lambda: click_pixel(page, "samples", 0, row, col), f"changed class 3 ({len(balloons)} instances)")
     after = untile(picture(page, "samples"), K)
     assert_changed_only_inside(before, after, np.isin(instance, balloons), "class-level resample")
     for i in balloons:  # every instance of the class changed
         assert not np.array_equal(after[:, instance == i], before[:, instance == i])
     page.screenshot(path=str(tmp_path / "1_class_resampled.png"), full_page=True)
     # style from a reference instance (the page opens with the second scene as reference)
-    _, ref_instance, _ = scenes[1]
-    ref_id = max(np.unique(ref_instance), key=lambda i: (ref_instance == i).sum())
-    act(page, lambda: click_pixel(page, "reference", 0, *inner_pixel(ref_instance == ref_id)),
-        f"reference instance {ref_id} chosen")
+    ref_label, ref_instance, _ = scenes[1]
+    ref_balloons = [i for i in np.unique(ref_instance) if np.bincount(ref_label[ref_instance == i]).argmax() == 3]
+    assert ref_balloons, "scene 1 of the test data has a balloon"
+    ref_id = max(ref_balloons, key=lambda i: (ref_instance == i).sum())
+    other = next(i for i in np.unique(ref_instance) if np.bincount(ref_label[ref_instance == i]).argmax() != 3)
     select_mode(page, MODES[2])
     target = balloons[1]
+    act(page, lambda: click_pixel(page, "reference", 0, *inner_pixel(ref_instance == other)),
+        f"reference instance {other} chosen")
     act(page, lambda: click_pixel(page, "samples", 1, *inner_pixel(instance == target)),
-        f"instance {target} styled like 00003.png instance {ref_id}")
+        "error: reference instance", "a style carries over only within a class")
+    np.testing.assert_array_equal(untile(picture(page, "samples"), K), after)  # refused: nothing changed
+    act(page, lambda: click_pixel(page, "reference", 0, *inner_pixel(ref_instance == ref_id)),
+        f"reference instance {ref_id} chosen")
+    act(page, lambda: click_pixel(page, "samples", 1, *inner_pixel(instance == target)),
+        f"changed instance {target} to the style of 00003.png instance {ref_id}")
     restyled = untile(picture(page, "samples"), K)
     assert_changed_only_inside(after, restyled, instance == target, "restyle")
     page.screenshot(path=str(tmp_path / "2_restyled.png"), full_page=True)
@@ -384,3 +392,85 @@ def test_app_refuses_what_it_cannot_run(tmp_path, capsys, run):
     with pytest.raises(SystemExit):
         app.parse_args(["--n_samples", "0"])
     assert "--n_samples must be 1..8, got 0" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- handlers, without a browser
+@pytest.fixture(scope="module")
+def handlers(run):
+    from test_pipeline import load_tool
+    app = load_tool("app")
+    args = app.parse_args(["--name", "tiny", "--checkpoints_dir", str(run["folder"].parent), "--gpu_ids", "-1",
+                           "--n_samples", "2", "--temp_dir", str(run["base"] / "handlers_tmp")])
+    return app, app.Handlers(app.load_model(args))
+
+
+def test_a_negative_or_empty_seed_is_refused_with_a_message(handlers):
+    app, h = handlers
+    name = h.scene_names()[0]
+    state = h.pick_scene(name, 0, 2, False, False, None)[0]
+    for seed in (-5, -1, None, 2.5):
+        state, samples, files, message = h.generate(seed, 2, False, False, state)
+        assert message.startswith("error: the seed must be a whole number 0 or more") and "nothing generated" in message
+    state, samples, files, message = h.generate(3, 2, False, False, state)
+    assert message.startswith("generated 2 samples") and files is None  # a new generation clears old downloads
+
+
+def test_before_generate_the_samples_box_answers_a_click(handlers):
+    app, h = handlers
+    state = app.UserState()
+    label, instance, _ = h.scene(h.scene_names()[0])
+    state.layout = (label, instance, "x")
+    assert h.views.samples(state, False) is not None  # a blank strip to click on
+
+    class Click:
+        index = (3, 3)
+    assert h.click_sample(app.MODES[0], False, state, Click())[-1] == "error: generate first, then click an instance"
+
+
+def test_a_reference_instance_of_another_class_is_refused(handlers):
+    import numpy as np
+    app, h = handlers
+    names = h.scene_names()
+    state = h.pick_scene(names[0], 0, 2, False, False, None)[0]
+    state = h.pick_reference(names[1], state)[0]
+    session = state.session
+    ref_label = np.asarray(state.ref_label)
+    target = int(session.ids[-1])
+    target_class = session.class_of(target)
+    other = [int(i) for i in np.unique(state.reference.instance)
+             if np.bincount(ref_label[state.reference.instance == i]).argmax() != target_class]
+    same = [int(i) for i in np.unique(state.reference.instance)
+            if np.bincount(ref_label[state.reference.instance == i]).argmax() == target_class]
+    assert other, "the reference scene should have an instance of another class"
+    state.ref_id = other[0]
+    with pytest.raises(ValueError, match=rf"reference instance {other[0]} is of class \d+ and instance {target} of "
+                                         rf"class {target_class}: a style carries over only within a class"):
+        h._operate(state, app.MODES[2], target)
+    if same:
+        state.ref_id = same[0]
+        assert "to the style of" in h._operate(state, app.MODES[2], target).target
+
+
+def test_sigterm_stops_the_server_cleanly(run, tmp_path):
+    import signal
+    port = free_port()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "app.py"), "--name", "tiny", "--checkpoints_dir",
+                             str(run["folder"].parent), "--port", str(port), "--gpu_ids", "-1"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    temp_dir, lines = None, []
+    deadline = time.time() + 120
+    for line in proc.stdout:
+        lines.append(line)
+        if "temporary files:" in line:
+            temp_dir = line.rsplit("temporary files:", 1)[1].strip()
+        if line.startswith("open http://"):
+            break
+        assert time.time() < deadline, "".join(lines)
+    assert temp_dir and os.path.isdir(temp_dir), "".join(lines)
+    assert "--share also opens a public link" in lines[-1] and "share=True" not in "".join(lines)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err[-2000:]
+    assert "FatalError" not in err and "Traceback" not in err, err[-2000:]
+    assert not os.path.exists(temp_dir)

@@ -63,7 +63,8 @@ def ensure_toy_model(checkpoints_dir: str, train_args=()) -> str:
     folder = os.path.join(checkpoints_dir, "toy_inade")
     if not os.path.isfile(os.path.join(folder, "latest_net_G.pdparams")):
         from paddle_inade.engine.run import main as train
-        print(f"no model in {folder}: training the toy model first (about 4 minutes on 2 CPU cores)")
+        print(f"no model in {folder}: training the toy model first (about 4 minutes on 2 CPU cores; "
+              "the page opens when it is done)", flush=True)
         train(["--checkpoints_dir", checkpoints_dir, *train_args])
     return folder
 
@@ -112,6 +113,7 @@ class UserState:
     ref_photo: object = None
     ref_name: str = ""
     ref_id: Optional[int] = None
+    ref_label: object = None              # the reference's label map when known (a validation scene)
     actions: int = 0                      # numbers the status lines of this page
 
 
@@ -140,9 +142,14 @@ class Views:
         return tile_strip(picture[None], ZOOM, GAP)
 
     def samples(self, state: UserState, raw: bool):
+        import numpy as np
+
         from paddle_inade.interactive import tile_strip
-        if state.session is None:
-            return None
+        if state.session is None:  # a blank strip: a click on it says to generate first
+            if state.layout is None:
+                return None
+            h, w = state.layout[0].shape
+            return tile_strip(np.full((self.model.n_samples, h, w, 3), 235, np.uint8), ZOOM, GAP)
         return tile_strip(state.session.raw if raw else state.session.images, ZOOM, GAP)
 
     def reference(self, state: UserState):
@@ -154,6 +161,20 @@ class Views:
         if state.ref_id is not None:
             picture = outline(picture, state.reference.instance == state.ref_id, (255, 0, 255))
         return tile_strip(picture[None], ZOOM, GAP)
+
+
+def _check_same_class(state: UserState, target_class: int, instance_id: int) -> None:
+    """A style carries over within a class (each class has its own distribution): a reference
+    instance of another class is refused, when the reference's classes are known."""
+    import numpy as np
+    if state.ref_label is None:
+        return
+    mask = state.reference.instance == state.ref_id
+    ref_class = int(np.bincount(np.asarray(state.ref_label)[mask].astype(np.int64)).argmax())
+    if ref_class != target_class:
+        raise ValueError(f"reference instance {state.ref_id} is of class {ref_class} and instance {instance_id} "
+                         f"of class {target_class}: a style carries over only within a class; click a "
+                         f"class-{target_class} instance in the reference")
 
 
 # --------------------------------------------------------------------------- handlers
@@ -171,7 +192,16 @@ class Handlers:
         return self._layout_out(state, raw, "; ".join([*notes, message]))
 
     def _layout_out(self, state, raw, message):
-        return state, self.views.layout(state), self.views.samples(state, raw), message
+        """(state, layout, samples, downloads, scene dropdown, status): a new layout clears the
+        downloads of the previous samples; the dropdown names the scene shown (none for an upload)."""
+        layout = state.layout
+        scene = layout[2] if layout is not None and self.model.scenes is not None and \
+            layout[2] in self.scene_names() else None
+        return state, self.views.layout(state), self.views.samples(state, raw), None, scene, message
+
+    def scene_names(self) -> list:
+        scenes = self.model.scenes
+        return [scenes.name(i) for i in range(len(scenes))] if scenes is not None else []
 
     def scene(self, name):
         """(label, instance, photo) of the validation scene ``name``."""
@@ -204,6 +234,8 @@ class Handlers:
         from paddle_inade.interactive import InstanceSession
         if state.layout is None:
             return "error: choose a layout first (a validation scene or an upload)"
+        if seed is None or int(seed) < 0 or int(seed) != seed:
+            return f"error: the seed must be a whole number 0 or more, got {seed}; nothing generated"
         label, instance, name = state.layout
         with self.model.lock:
             state.session = InstanceSession(self.model.pipe, label, instance, int(n_samples), int(seed),
@@ -215,7 +247,7 @@ class Handlers:
     def generate(self, seed, n_samples, class_level, raw, state):
         state = state or UserState()
         message = self._generate(state, seed, n_samples, class_level)
-        return state, self.views.samples(state, raw), message
+        return state, self.views.samples(state, raw), None, message  # None: the old downloads go
 
     def show(self, raw, state):
         state = state or UserState()
@@ -243,7 +275,7 @@ class Handlers:
         except ValueError as exc:
             return state, self.views.samples(state, raw), f"error: {exc}"
         shown = "raw output shown" if raw else "shown: only its pixels replaced (composite)"
-        return state, self.views.samples(state, raw), f"{change.target} changed; {shown}. {change.leak.describe()}"
+        return state, self.views.samples(state, raw), f"changed {change.target}; {shown}. {change.leak.describe()}"
 
     def _operate(self, state: UserState, mode: str, instance_id: int):
         session = state.session
@@ -252,18 +284,19 @@ class Handlers:
         if mode == MODES[2]:
             if state.reference is None or state.ref_id is None:
                 raise ValueError("choose a reference and click one of its instances first")
+            _check_same_class(state, session.class_of(instance_id), instance_id)
             return session.restyle(instance_id, state.reference.of(state.ref_id),
                                    f"{state.ref_name} instance {state.ref_id}")
         return session.resample(instance_id)
 
     # -- references
-    def _set_reference(self, state, photo, instance, name, notes):
+    def _set_reference(self, state, photo, instance, name, notes, label=None):
         from paddle_inade.interactive import ReferenceStyles
         if self.model.pipe.netE is None:
             return state, None, "error: this model has no encoder, so no reference styles"
         with self.model.lock:
             state.reference = ReferenceStyles(self.model.pipe, photo, instance)
-        state.ref_photo, state.ref_name, state.ref_id = photo, name, None
+        state.ref_photo, state.ref_name, state.ref_id, state.ref_label = photo, name, None, label
         return state, self.views.reference(state), "; ".join(
             [*notes, f"reference {name}: click one of its instances"])
 
@@ -271,8 +304,8 @@ class Handlers:
         state = state or UserState()
         if self.model.scenes is None or name is None:
             return state, None, "no validation scenes: upload a reference photo"
-        _, instance, photo = self.scene(name)
-        return self._set_reference(state, photo, instance, name, [])
+        label, instance, photo = self.scene(name)
+        return self._set_reference(state, photo, instance, name, [], label)
 
     def upload_reference(self, photo_file, instance_file, state):
         from paddle_inade.interactive import read_reference_files
@@ -285,6 +318,8 @@ class Handlers:
         except (ValueError, OSError) as exc:
             return state, self.views.reference(state), (f"error: {_short(exc, photo_path, instance_path)}; "
                                                         "the reference is unchanged")
+        notes = [*notes, "its classes are unknown (no label map): pick a reference instance of the same "
+                 "class as the one you restyle"]
         return self._set_reference(state, photo, instance, os.path.basename(photo_path), notes)
 
     def click_reference(self, state, evt):
@@ -339,10 +374,10 @@ def build_demo(model: Model):
                                        elem_id="layout", format="png")
             with gr.Column(scale=3):
                 with gr.Row():
-                    seed = gr.Number(model.seed, label="seed", precision=0, elem_id="seed")
+                    seed = gr.Number(model.seed, label="seed", precision=0, minimum=0, elem_id="seed")
                     n_samples = gr.Slider(1, MAX_SAMPLES, value=model.n_samples, step=1, label="samples (K)",
                                           elem_id="n_samples")
-                    class_level = gr.Checkbox(False, label="class-level noise (one per class)",
+                    class_level = gr.Checkbox(False, label="one noise per class",
                                               elem_id="class_level")
                     generate = gr.Button("Generate", variant="primary", elem_id="generate")
                 mode = gr.Radio(list(MODES), value=MODES[0], label="a click on a sample:", elem_id="mode")
@@ -382,10 +417,10 @@ def build_demo(model: Model):
             return numbered(h.click_reference)(state_value, evt)
 
         gen_inputs = [seed, n_samples, class_level, raw, state]
-        layout_outputs = [state, layout_view, samples, status]
+        layout_outputs = [state, layout_view, samples, files, scene, status]
         scene.input(numbered(h.pick_scene), [scene, *gen_inputs], layout_outputs)
         use_layout.click(numbered(h.upload_layout), [label_file, instance_file, *gen_inputs], layout_outputs)
-        generate.click(numbered(h.generate), gen_inputs, [state, samples, status])
+        generate.click(numbered(h.generate), gen_inputs, [state, samples, files, status])
         raw.input(numbered(h.show), [raw, state], [state, samples, status])
         samples.select(on_sample, [mode, raw, state], [state, samples, status])
         ref_scene.input(numbered(h.pick_reference), [ref_scene, state], [state, ref_view, status])
@@ -401,9 +436,9 @@ def build_demo(model: Model):
                 st.layout = (label, instance, names[0])
             if len(names) > 1 and model.pipe.netE is not None:
                 st = h.pick_reference(names[1], st)[0]
-            return st, h.views.layout(st), h.views.reference(st)
+            return st, h.views.layout(st), h.views.samples(st, False), h.views.reference(st)
 
-        demo.load(on_load, None, [state, layout_view, ref_view])
+        demo.load(on_load, None, [state, layout_view, samples, ref_view])
     return demo
 
 
@@ -428,10 +463,28 @@ def main(argv=None) -> int:
         return 2
     demo = build_demo(model)
     print(f"model: {model.source}; temporary files: {args.temp_dir}")
+    stopped = _stop_on_sigterm()
     demo.queue(default_concurrency_limit=1).launch(server_name=args.host, server_port=args.port,
-                                                   share=args.share, show_error=True,
-                                                   allowed_paths=[args.temp_dir])
-    return 0
+                                                   share=args.share, show_error=True, quiet=True,
+                                                   allowed_paths=[args.temp_dir], prevent_thread_lock=True)
+    print(f"open {demo.local_url} in a browser" + (f" or {demo.share_url}" if demo.share_url else
+                                                  " (--share also opens a public link)"), flush=True)
+    demo.block_thread()  # until Ctrl-C or SIGTERM; the temporary folder is removed at exit
+    return 143 if stopped else 0
+
+
+def _stop_on_sigterm() -> list:
+    """SIGTERM ends the server as Ctrl-C does (closed, temporary folder removed at exit), instead
+    of Paddle's own handler's 'FatalError' banner. The returned list is non-empty once it came."""
+    import signal
+    stopped: list = []
+
+    def handler(signum, frame):
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+    return stopped
 
 
 if __name__ == "__main__":

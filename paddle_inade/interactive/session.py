@@ -184,7 +184,7 @@ class InstanceSession:
             if value.shape != (self.pipe.cfg.noise_nc,):
                 raise ValueError(f"style {key} must have shape ({self.pipe.cfg.noise_nc},), got {value.shape}")
             self.styles[key][k] = value if sample_style or key.endswith("_mu") else -np.inf
-        return self._apply(self.mask_of(instance_id), f"instance {instance_id} styled like {source}")
+        return self._apply(self.mask_of(instance_id), f"instance {instance_id} to the style of {source}")
 
     # ------------------------------------------------------------------ internals
     def _position(self, instance_id: int) -> int:
