@@ -33,6 +33,9 @@ from .original_options import MODEL_DATASET_DEFAULTS, NO_EFFECT, ORIGINAL_ONLY_D
 
 log = logging.getLogger(__name__)
 
+#: The run the inference tools read when no --name is given: what ``python tools/train.py`` trains.
+DEFAULT_RUN = "toy_inade"
+
 #: INADEConfig fields the original's test parser does not have (discriminator and losses).
 TRAIN_ONLY_MODEL = ("ndf", "num_D", "n_layers_D", "netD_subarch", "gan_mode", "lambda_feat", "lambda_vgg",
                     "lambda_kld", "no_ganFeat_loss", "no_vgg_loss")
@@ -75,7 +78,8 @@ def add_checkpoint_args(parser: argparse.ArgumentParser) -> None:
     """The run (``--name`` ...) or a file (``--checkpoint`` ...), every model option of the
     original's test parser, and its test-only options."""
     run = parser.add_argument_group("run (the original's options)")
-    run.add_argument("--name", default="label2coco", help="run folder under --checkpoints_dir")
+    run.add_argument("--name", default=DEFAULT_RUN, help="run folder under --checkpoints_dir (default: the "
+                                                      "toy run that python tools/train.py makes)")
     run.add_argument("--checkpoints_dir", default="./checkpoints")
     run.add_argument("--which_epoch", default="latest", help="<which_epoch>_net_G.pdparams or .pth")
     run.add_argument("--gpu_ids", default="0", help="'-1' for the CPU")
@@ -195,7 +199,13 @@ def model_source(args, dataset_mode: Optional[str] = None) -> ModelSource:
         cfg = model_config(args, None, dataset_mode)
         name = os.path.splitext(os.path.basename(args.checkpoint))[0]
         return ModelSource(cfg, args.checkpoint, _given_encoder(args), None, name, use_vae_given)
-    folder = check_run_folder(os.path.join(args.checkpoints_dir, args.name))
+    try:
+        folder = check_run_folder(os.path.join(args.checkpoints_dir, args.name))
+    except FileNotFoundError as exc:
+        if args.name != DEFAULT_RUN:
+            raise
+        raise FileNotFoundError(f"{exc}; the default model is the toy run: train it first with python "
+                                "tools/train.py, or pass --name RUN (or --checkpoint FILE)") from None
     saved = read_saved_options(folder)
     if saved is not None and not dataset_mode:
         dataset_mode = saved.data.get("dataset_mode")

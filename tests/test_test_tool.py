@@ -174,3 +174,11 @@ def test_help_shows_the_defaults(test_tool, capsys):
                      "--label_nc LABEL_NC (default: saved, else set by --dataset_mode)",
                      "--display_winsize DISPLAY_WINSIZE (default: 400; results are written at the generated size)"):
         assert expected in text, expected
+
+
+def test_without_name_the_toy_run_is_read_or_its_absence_explained(tmp_path, test_tool, capsys):
+    """tools/train.py and tools/app.py default to the toy run; tools/test.py reads the same one."""
+    assert test_tool.parse_args([]).name == "toy_inade"
+    assert test_tool.main(["--checkpoints_dir", str(tmp_path / "none"), "--gpu_ids", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "no run folder" in err and "toy_inade" in err and "python tools/train.py" in err
