@@ -99,3 +99,40 @@ def test_vgg_weights_from_a_torchvision_file_and_clear_error_offline(tmp_path, m
     monkeypatch.setattr(download, "get_weights_path_from_url", offline)
     with pytest.raises(vgg_module.VGGWeightsUnavailable, match="pass --vgg_weights FILE .* or --no_vgg_loss"):
         vgg_module.load_vgg19(None)
+
+
+@pytest.mark.parametrize("signame,code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_saves_the_last_step_and_training_resumes_from_it(tmp_path, signame, code):
+    """Ctrl-C (SIGINT) or SIGTERM mid-run: the step under way finishes, ``latest`` is saved, one
+    line says how to resume, no traceback; --continue_train goes on from there."""
+    import json
+    import shutil
+    import signal
+    import time
+    ck = tmp_path / "ck"
+    env = {**os.environ, "PADDLE_INADE_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, TRAIN, "--max_steps", "300", "--quality_freq", "0", "--checkpoints_dir",
+                             str(ck)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = ck / "toy_inade" / "samples" / "step_000001.png"  # written after the first step
+    deadline = time.time() + 300
+    while not first.exists():
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()[1][-2000:]
+        time.sleep(0.2)
+    proc.send_signal(getattr(signal, signame))
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == code, err[-2000:]
+    assert "Traceback" not in err and f"{signame}: stopped after step" in err
+    assert f"--name toy_inade --checkpoints_dir {ck} --continue_train" in err
+    state = json.loads((ck / "toy_inade" / "latest_trainer.pdstate").read_text())
+    done = state["total_steps"]
+    assert 1 <= done < 300
+    again = _train(["--continue_train", "--checkpoints_dir", str(ck), "--max_steps", str(done + 1)], tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert json.loads((ck / "toy_inade" / "latest_trainer.pdstate").read_text())["total_steps"] == done + 1
+    # a run folder with no checkpoint saved yet: one line that says so
+    empty = ck / "nothing_yet"
+    empty.mkdir()
+    shutil.copy(ck / "toy_inade" / "opt.yaml", empty / "opt.yaml")
+    refused = _train(["--continue_train", "--checkpoints_dir", str(ck), "--name", "nothing_yet"], tmp_path)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "no checkpoint 'latest' was saved in" in refused.stderr and "start without --continue_train" in refused.stderr

@@ -18,18 +18,54 @@ import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered,
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from paddle_inade.engine.run import main as run
-    from paddle_inade.engine.trainer import TrainingDiverged
+    from paddle_inade.engine.trainer import TrainingDiverged, TrainingInterrupted
+    stop = StopOnSignal()
     try:
-        trainer = run(argv)
+        trainer = run(argv, should_stop=stop)
     except (ValueError, FileNotFoundError, FileExistsError, TrainingDiverged) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except TrainingInterrupted as exc:
+        parent, name = os.path.split(os.path.normpath(exc.directory))
+        print(f"\n{stop.name}: stopped after step {exc.state.total_steps}, saved {exc.directory}/latest_*; "
+              f"resume with: python tools/train.py --name {name} --checkpoints_dir {parent or '.'} "
+              "--continue_train", file=sys.stderr)
+        return stop.exit_code
+    except KeyboardInterrupt:
+        what = ("stopped at once (a second signal): the last saved checkpoint is kept" if stop.training
+                else "before the first step finished: nothing was trained or saved")
+        print(f"\n{stop.name or 'interrupted'}: {what}", file=sys.stderr)
+        return stop.exit_code or 130
     if trainer.rank == 0:
         exp = os.path.abspath(trainer.dir)
         print(f"\ncheckpoints: {exp}/latest_net_G.pdparams (and _D, _E, optimiser and trainer state)")
         print(f"samples:     {exp}/samples/*.png (label | instances | real | reconstruction | samples)")
         print(f"VisualDL:    visualdl --logdir {exp}/vdl")
     return 0
+
+
+class StopOnSignal:
+    """SIGINT (Ctrl-C) and SIGTERM: during training, finish the current step, save and stop
+    (the trainer asks this object after every step); before the first step, stop at once. A
+    second Ctrl-C stops at once too."""
+
+    def __init__(self):
+        import signal
+        self.name, self.exit_code, self.training = None, 0, False
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._handle)
+
+    def _handle(self, signum, frame):
+        import signal
+        first = self.name is None
+        self.name = signal.Signals(signum).name
+        self.exit_code = 128 + signum
+        if not self.training or not first:
+            raise KeyboardInterrupt
+
+    def __call__(self) -> bool:
+        self.training = True
+        return self.name is not None
 
 
 if __name__ == "__main__":

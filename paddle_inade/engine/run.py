@@ -95,7 +95,9 @@ def parse(argv: Optional[Sequence[str]] = None):
     return model_cfg, data_cfg, opts, overwrite
 
 
-def main(argv: Optional[Sequence[str]] = None) -> Trainer:
+def main(argv: Optional[Sequence[str]] = None, should_stop=None) -> Trainer:
+    """Parse, check, build and train. ``should_stop``: see :class:`Trainer` (a stop saves
+    ``latest`` and raises :class:`~.trainer.TrainingInterrupted`)."""
     from ..data.setup import build_training_dataset
     model_cfg, data_cfg, opts, overwrite = parse(argv)
     if not opts.continue_train:
@@ -104,7 +106,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Trainer:
         paddle.distributed.init_parallel_env()
     select_device(opts.gpu_ids)
     dataset, data_cfg = build_training_dataset(data_cfg, model_cfg)
-    trainer = Trainer(model_cfg, data_cfg, opts, dataset)
+    trainer = Trainer(model_cfg, data_cfg, opts, dataset, should_stop=should_stop)
     if opts.continue_train:
         trainer.resume(opts.which_epoch)
     trainer.train()

@@ -12,6 +12,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass
+from typing import Callable, Optional
 
 import paddle
 from tqdm import tqdm
@@ -36,6 +37,15 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite."""
 
 
+class TrainingInterrupted(Exception):
+    """:meth:`Trainer.train` stopped because ``should_stop()`` said so, after saving the
+    checkpoint ``latest`` of the last finished step (``state``)."""
+
+    def __init__(self, state: "TrainerState", directory: str):
+        super().__init__(f"stopped after step {state.total_steps}; saved {directory}/latest")
+        self.state, self.directory = state, directory
+
+
 @dataclass
 class TrainerState:
     """Where training stands: the next epoch / batch to run and the steps done."""
@@ -49,8 +59,11 @@ class Trainer:
     """Builds everything from the three option groups and runs :meth:`train`."""
 
     def __init__(self, model_cfg: INADEConfig, data_cfg, opts: TrainOptions, dataset,
-                 collate_fn=None):
+                 collate_fn=None, should_stop: Optional[Callable[[], bool]] = None):
+        """``should_stop``: asked after every step; when it says True, training saves ``latest``
+        and raises :class:`TrainingInterrupted` (the tools pass a flag set by SIGINT / SIGTERM)."""
         self.cfg, self.data_cfg, self.opts = model_cfg, data_cfg, opts
+        self.should_stop = should_stop or (lambda: False)
         self.rank = paddle.distributed.get_rank()
         self.world = paddle.distributed.get_world_size()
         self.dir = opts.experiment_dir
@@ -106,6 +119,14 @@ class Trainer:
 
     def resume(self, tag: str) -> None:
         """Load the checkpoint ``tag`` and the RNG state saved with it."""
+        if not os.path.isfile(os.path.join(self.dir, f"{tag}_trainer.pdstate")):
+            saved = sorted({f.split("_trainer.pdstate")[0] for f in os.listdir(self.dir)
+                            if f.endswith("_trainer.pdstate")}) if os.path.isdir(self.dir) else []
+            raise FileNotFoundError(
+                f"--continue_train: no checkpoint '{tag}' was saved in {self.dir} "
+                + (f"(it has --which_epoch {' / '.join(saved)})" if saved else
+                   "yet: there is nothing to resume; start without --continue_train (with --overwrite "
+                   "if the folder is in the way)"))
         nets = self.nets()
         if self.ema is not None and not os.path.isfile(os.path.join(self.dir, f"{tag}_net_G_ema.pdparams")):
             log.info("checkpoint %s/%s has no weight average: it starts from the loaded weights", self.dir, tag)
@@ -183,8 +204,12 @@ class Trainer:
                 self.state.epoch_iter += 1
                 self.state.total_steps += 1
                 self._after_step(batch, losses, bar)
-                if self.state.total_steps >= budget:
+                if self.state.total_steps >= budget or self.should_stop():
                     break
+            if self.should_stop():
+                bar.close()
+                self.save("latest")
+                raise TrainingInterrupted(self.state, self.dir)
             if self.state.epoch_iter >= steps_per_epoch:
                 self._end_epoch(epoch)
         bar.close()
