@@ -37,9 +37,16 @@ def test_default_run_trains_the_toy_preset(tmp_path):
     assert again.returncode == 2 and "already holds checkpoints" in again.stderr
 
 
-def test_unknown_option_is_refused():
-    with pytest.raises(SystemExit):
+def test_unknown_option_is_refused_in_one_line_with_a_suggestion(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
         parse(["--lable_nc", "3"])
+    assert exit_info.value.code == 2
+    assert "error: unknown option --lable_nc (did you mean --label_nc?); see --help" in capsys.readouterr().err
+    proc = _train(["--nitre", "3"], tmp_path)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1] == \
+        "train.py: error: unknown option --nitre (did you mean --niter?); see --help"
+    assert "usage:" not in proc.stderr
+    assert not (tmp_path / "checkpoints").exists()
 
 
 def test_continue_without_checkpoint(tmp_path):
@@ -136,3 +143,18 @@ def test_a_signal_saves_the_last_step_and_training_resumes_from_it(tmp_path, sig
     refused = _train(["--continue_train", "--checkpoints_dir", str(ck), "--name", "nothing_yet"], tmp_path)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "no checkpoint 'latest' was saved in" in refused.stderr and "start without --continue_train" in refused.stderr
+
+
+def test_quality_logging_is_refused_for_groupdnet_before_any_work(tmp_path):
+    proc = _train(["--model", "smis", "--quality_freq", "2", "--max_steps", "2", "--checkpoints_dir",
+                   str(tmp_path / "ck")], tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "error: --quality_freq 2: the quality measure is INADE's" in proc.stderr
+    assert "--quality_freq 0" in proc.stderr and not (tmp_path / "ck").exists()
+
+
+def test_a_missing_dataset_folder_names_the_option_to_pass(tmp_path):
+    proc = _train(["--dataset_mode", "ade20k", "--max_steps", "1"], tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "ADEChallengeData2016/annotations/training: no such folder (from --dataroot); pass --dataroot DIR" \
+        in proc.stderr

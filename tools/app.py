@@ -18,7 +18,6 @@ Everything the app writes (uploads, pictures, exports) goes to one temporary fol
 The logic lives in ``paddle_inade.interactive``; this file is the wiring.
 """
 
-import argparse
 import atexit
 import functools
 import os
@@ -39,7 +38,8 @@ MAX_SAMPLES = 8
 
 def parse_args(argv=None):
     from paddle_inade.cli import HelpFormatter, add_checkpoint_args, add_data_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     add_data_args(parser)
     parser.set_defaults(name=None)  # neither --name nor --checkpoint: the toy model

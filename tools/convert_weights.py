@@ -38,7 +38,8 @@ def parse_args(argv=None):
         from paddle_inade.smis.config import PRESETS
     else:
         from paddle_inade.config import PRESETS
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--model", choices=("inade", "pix2pix", "smis"), default="inade",
                         help="smis: GroupDNet's checkpoints (SMIS's option names)")
     parser.add_argument("--src", required=True, help="torch checkpoint (.pth)")

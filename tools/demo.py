@@ -9,7 +9,6 @@ reference instances (both scaled to the layout's size) | layout | layout instanc
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -49,7 +48,8 @@ def check_out(path: str) -> None:
 
 def main(argv=None) -> int:
     from paddle_inade.cli import HelpFormatter, add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     for key in ("label", "instance", "ref_image", "ref_label", "ref_instance"):
         parser.add_argument(f"--{key}", required=True)

@@ -9,7 +9,6 @@ N's region and the share of pixels outside N that changed. Prints a Markdown tab
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -25,7 +24,8 @@ ROWS = (("same_class_correlation", "r, two instances of a class"),
 
 def main(argv=None) -> int:
     from paddle_inade.cli import HelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--smis", help="a --model smis run under --checkpoints_dir")
     parser.add_argument("--inade", help="an INADE run under --checkpoints_dir")
     parser.add_argument("--checkpoints_dir", default="./checkpoints")

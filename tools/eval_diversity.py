@@ -8,7 +8,6 @@ instance; near 1: one style per class), and the restyle error against a baseline
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -28,7 +27,8 @@ def check_counts(args) -> None:
 
 def main(argv=None) -> int:
     from paddle_inade.cli import HelpFormatter, add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     parser.add_argument("--n_layouts", type=int, default=40, help="fresh toy layouts to measure on")
     parser.add_argument("--n_samples", type=int, default=8, help="samples per layout (>= 3)")

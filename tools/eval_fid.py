@@ -11,7 +11,6 @@ without torch (a zip-format .pth; a pre-1.6 legacy file must be re-saved once wi
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -21,7 +20,8 @@ import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered,
 
 def parse_args(argv=None):
     from paddle_inade.cli import HelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("real", help="folder of images, or a .npz of statistics (mu, sigma)")
     parser.add_argument("fake", help="folder of images, or a .npz of statistics")
     parser.add_argument("--inception_weights", required=True, help="pytorch-fid .pth or a .pdparams")

@@ -13,7 +13,6 @@ The data options default to the run's saved ones (``opt.yaml``), with ``--phase 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -53,7 +52,8 @@ def _layouts(dataset, count: int, name: str):
 
 def main(argv=None) -> int:
     from paddle_inade.cli import HelpFormatter, add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     data = parser.add_argument_group("data")
     data.add_argument("--dataset_mode", help="default: the run's")

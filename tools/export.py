@@ -8,7 +8,6 @@ noise, noise_ins) for INADE; see the README for Paddle Inference's status on the
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -18,7 +17,8 @@ import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered,
 
 def main(argv=None) -> int:
     from paddle_inade.cli import HelpFormatter, add_checkpoint_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     parser.add_argument("--out", required=True, help="path prefix of the exported files")
     parser.add_argument("--batch", type=int, default=1, help="batch size N of the inputs")

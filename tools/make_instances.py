@@ -20,7 +20,8 @@ import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered,
 
 def main(argv=None) -> int:
     from paddle_inade.data.make_instances import DATASETS, make_instances
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", required=True, help="root folder of the dataset")
     parser.add_argument("--dataset", default="ade20k", choices=DATASETS, help="layout (default: ade20k)")
     args = parser.parse_args(argv)

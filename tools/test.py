@@ -23,7 +23,6 @@ from the real image, as the original's test.py; --no-use_vae samples every insta
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
@@ -34,7 +33,8 @@ import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered,
 
 def parse_args(argv=None):
     from paddle_inade.cli import HelpFormatter, add_checkpoint_args, add_data_args
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    from paddle_inade.option_parser import OptionParser
+    parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
     add_data_args(parser)
     out = parser.add_argument_group("output")

@@ -21,11 +21,12 @@ import numpy as np
 from ..data.image_io import list_images
 from .images import check_rgb, open_image, read_mask, transfer_transform
 from .vgg import check_image_size
+from ..option_parser import OptionParser
 
 
 def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
     from ..cli import HelpFormatter
-    parser = argparse.ArgumentParser(description=description or "AdaIN style transfer (pytorch-AdaIN's test.py "
+    parser = OptionParser(description=description or "AdaIN style transfer (pytorch-AdaIN's test.py "
                                      "options)", formatter_class=HelpFormatter)
     parser.add_argument("--content", type=str, help="a content image")
     parser.add_argument("--content_dir", type=str, help="a folder of content images")

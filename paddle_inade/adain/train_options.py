@@ -11,6 +11,7 @@ import argparse
 import os
 from dataclasses import asdict, dataclass, fields
 from typing import Optional, Sequence
+from ..option_parser import OptionParser
 
 #: The original's default --vgg; used when it exists, else Paddle's ImageNet VGG-19 (download).
 DEFAULT_VGG = "models/vgg_normalised.pth"
@@ -76,7 +77,7 @@ def _default(name: str) -> str:
 
 
 def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=description or "Train an AdaIN decoder (pytorch-AdaIN's train.py "
+    p = OptionParser(description=description or "Train an AdaIN decoder (pytorch-AdaIN's train.py "
                                 "options; no data options: toy scenes and procedural textures)",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--content_dir", type=str, help="folder of content images (default: the toy scenes)")

@@ -20,6 +20,7 @@ from ..config import PRESETS
 from ..io import read_options_file
 from ..smis.config import PRESETS as SMIS_PRESETS
 from ..train_options import MODEL_CONFIGS, TrainOptions
+from ..option_parser import OptionParser
 
 
 #: Complete runs, over all three groups. ``toy`` is what ``python tools/train.py`` runs.
@@ -73,7 +74,7 @@ def _base_type(tp):
 def build_parser(description: str, model: str = "inade") -> argparse.ArgumentParser:
     """Every option of the three groups (the model group of ``--model``), with defaults
     suppressed so that only the options the user typed come back from ``parse_args``."""
-    parser = argparse.ArgumentParser(description=description, argument_default=argparse.SUPPRESS)
+    parser = OptionParser(description=description, argument_default=argparse.SUPPRESS)
     parser.add_argument("--config", help="options file: YAML (flat, or under model/data/train, as a run's "
                         "opt.yaml) or the original's opt.txt")
     parser.add_argument("--preset", choices=sorted(run_presets(model)), help="a named set of options")

@@ -18,6 +18,7 @@ import os
 from typing import Optional, Sequence
 
 from .config import MODEL_NAME
+from ..option_parser import OptionParser
 
 #: model options of SMIS's command line that map onto SMISConfig
 MODEL_OPTIONS = ("netG", "netE", "ngf", "nef", "z_dim", "label_nc", "contain_dontcare_label", "no_instance",
@@ -44,7 +45,7 @@ def _flag_or_value(text: Optional[str] = None) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description="GroupDNet (SMIS) test: class-wise diverse samples")
+    p = OptionParser(description="GroupDNet (SMIS) test: class-wise diverse samples")
     p.add_argument("--model", default=MODEL_NAME, choices=[MODEL_NAME])
     p.add_argument("--name", default=None)
     p.add_argument("--checkpoints_dir", default="./checkpoints")
