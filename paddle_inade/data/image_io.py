@@ -32,7 +32,8 @@ def list_images(folder: str, option: str, recursive: bool = False, suffix: str =
     if not folder:
         raise FileNotFoundError(f"--{option} is empty: it must name a folder")
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{folder}: no such folder (from --{option})")
+        raise FileNotFoundError(f"{folder}: no such folder (from --{option}); pass --{option} DIR with "
+                                "the dataset's folder (docs_data.md lists each layout's folders)")
     pattern = os.path.join(folder, "**", "*") if recursive else os.path.join(folder, "*")
     files = [p for p in glob.glob(pattern, recursive=recursive)
              if p.lower().endswith(IMAGE_EXTS) and p.endswith(suffix) and os.path.isfile(p)]

@@ -92,6 +92,10 @@ def parse(argv: Optional[Sequence[str]] = None):
     if flat.get("continue_train"):
         flat = _check_resume(flat, given)
     model_cfg, data_cfg, opts = split_options(flat, "command line")
+    if model == "smis" and opts.quality_freq:
+        raise ValueError(f"--quality_freq {opts.quality_freq}: the quality measure is INADE's (instance noises "
+                         "and restyling through its encoder); a --model smis run takes --quality_freq 0 "
+                         "(compare GroupDNet with INADE by tools/eval_class_vs_instance.py)")
     return model_cfg, data_cfg, opts, overwrite
 
 
