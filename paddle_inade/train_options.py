@@ -50,9 +50,12 @@ class TrainOptions:
 
     def __post_init__(self) -> None:
         for key in ("batchSize", "D_steps_per_G", "display_freq", "print_freq", "save_latest_freq",
-                    "save_epoch_freq", "n_display_samples"):
+                    "n_display_samples"):
             if getattr(self, key) < 1:
                 raise ValueError(f"--{key} must be >= 1, got {getattr(self, key)}")
+        if self.save_epoch_freq < 0:
+            raise ValueError(f"--save_epoch_freq must be >= 0 (0: no epoch copies, only latest), "
+                             f"got {self.save_epoch_freq}")
         if self.niter < 0 or self.niter_decay < 0 or self.niter + self.niter_decay < 1:
             raise ValueError("--niter + --niter_decay must be >= 1 epochs")
         if self.ema_nimg < 0 or (self.ema_rampup is not None and self.ema_rampup < 0):

@@ -260,6 +260,7 @@ class Trainer:
 
     def _end_epoch(self, epoch: int) -> None:
         self.state.epoch, self.state.epoch_iter = epoch + 1, 0
-        if epoch % self.opts.save_epoch_freq == 0 or epoch == self.total_epochs:
+        freq = self.opts.save_epoch_freq  # 0: only latest (the toy preset: a copy of latest weighs 70 MB)
+        if freq and (epoch % freq == 0 or epoch == self.total_epochs):
             self.save(str(epoch))
         self.save("latest")
