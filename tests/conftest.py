@@ -41,6 +41,27 @@ def snapshot(folder) -> dict:
     return out
 
 
+def update_error(after, before, ref_after, ref_grad) -> float:
+    """Relative error of our update (after - before) against the reference's (ref_after - before),
+    all flat or all of one shape.
+
+    Adam's first step is lr * sign(grad) wherever |grad| >> eps, so an element whose reference
+    gradient is below the gradient's own tolerance (1e-3 x its rms) moves by +-lr by rounding
+    alone: those elements are left out. A parameter without a gradient (``ref_grad`` None)
+    must not move at all.
+    """
+    before = np.asarray(before, np.float64)
+    ours = np.asarray(after, np.float64) - before
+    ref_delta = np.asarray(ref_after, np.float64) - before
+    if ref_grad is None:
+        assert not ref_delta.any() and not ours.any(), "no gradient, yet it moved"
+        return 0.0
+    grad = np.asarray(ref_grad, np.float64)
+    sure = np.abs(grad) > 1e-3 * np.sqrt(np.mean(grad ** 2))
+    assert sure.mean() > 0.5 and np.abs(ref_delta[sure]).min() > 0, "the reference step changed nothing"
+    return rel_err(ours[sure], ref_delta[sure])
+
+
 def assert_close(ours, ref, tol: float, what: str) -> None:
     err = rel_err(ours, ref)
     assert err <= tol, f"{what}: relative error {err:.3g} > {tol}"
