@@ -31,6 +31,9 @@ def test_default_run_trains_the_toy_preset(tmp_path):
     assert [f for f in os.listdir(exp / "vdl") if f.startswith("vdlrecords")]
     assert os.listdir(exp / "samples")
     assert "visualdl --logdir" in proc.stdout
+    # the run ends with the quality numbers it logged last (the toy preset measures at the end)
+    closing = proc.stdout[proc.stdout.index("quality at step 2"):]
+    assert "colour distance" in closing and "restyle error / unrelated sample" in closing
     saved = yaml.safe_load((exp / "opt.yaml").read_text())
     assert saved["model"]["norm_mode"] == "inade" and saved["data"]["dataset_mode"] == "toy"
     again = _train(["--max_steps", "2", "--checkpoints_dir", str(tmp_path / "ck")], tmp_path)

@@ -41,6 +41,11 @@ def main(argv=None) -> int:
         print(f"\ncheckpoints: {exp}/latest_net_G.pdparams (and _D, _E, optimiser and trainer state)")
         print(f"samples:     {exp}/samples/*.png (label | instances | real | reconstruction | samples)")
         print(f"VisualDL:    visualdl --logdir {exp}/vdl")
+        if trainer.last_quality is not None:
+            step, report = trainer.last_quality
+            print(f"\nquality at step {step} (logged as quality/*; all of it: python tools/eval_quality.py "
+                  f"--name {os.path.basename(exp)} --checkpoints_dir {os.path.dirname(exp)}):")
+            print(report.format(per_class=False))
     return 0
 
 

@@ -87,6 +87,7 @@ class Trainer:
         self.quality_layouts = None  # the fixed evaluation layouts, read at the first measurement
         self.state = TrainerState()
         self.history: list[dict[str, float]] = []  # losses of every step run by this object
+        self.last_quality = None  # (step, QualityReport) of the last measurement, for the closing lines
         self.visuals = VisualLogger(os.path.join(self.dir, "vdl"), model_cfg) if self.rank == 0 else None
 
     # ------------------------------------------------------------------ set-up
@@ -256,6 +257,7 @@ class Trainer:
                 net.train() if training else net.eval()
             paddle.set_rng_state(rng_state)
         self.visuals.quality(report.scalars(), self.state.total_steps)
+        self.last_quality = (self.state.total_steps, report)
         return report
 
     def _end_epoch(self, epoch: int) -> None:

@@ -73,8 +73,9 @@ class QualityReport:
         out["colour_distance_max"] = max((c["colour"] for c in self.per_class.values()), default=math.nan)
         return {k: v for k, v in out.items() if math.isfinite(v)}
 
-    def format(self) -> str:
-        """A plain-text table of every number, floors beside the distances."""
+    def format(self, per_class: bool = True) -> str:
+        """A plain-text table of every number, floors beside the distances (``per_class=False``:
+        the headline lines only)."""
         def f(v):
             return "   n/a" if not math.isfinite(v) else f"{v:6.3f}"
         lines = [f"{self.n_layouts} layouts x {self.n_samples} prior samples",
@@ -87,6 +88,8 @@ class QualityReport:
                  f"reconstruction error / prior sample      {f(self.reconstruction_error / self.reconstruction_baseline)}   "
                  f"({f(self.reconstruction_error)} vs {f(self.reconstruction_baseline)}; pixel L1 {f(self.reconstruction_l1)})",
                  "per class:            colour  (floor)   texture (floor)   spread gen / data"]
+        if not per_class:
+            return "\n".join(lines[:-1])
         for name, c in self.per_class.items():
             lines.append(f"  {name:18s} {f(c['colour'])} ({f(c.get('colour_floor', math.nan))})  {f(c['texture'])} "
                          f"({f(c.get('texture_floor', math.nan))})  {f(c['spread_generated'])} / {f(c['spread_data'])}")
