@@ -464,12 +464,16 @@ def main(argv=None) -> int:
     demo = build_demo(model)
     print(f"model: {model.source}; temporary files: {args.temp_dir}")
     stopped = _stop_on_sigterm()
-    demo.queue(default_concurrency_limit=1).launch(server_name=args.host, server_port=args.port,
-                                                   share=args.share, show_error=True, quiet=True,
-                                                   allowed_paths=[args.temp_dir], prevent_thread_lock=True)
-    print(f"open {demo.local_url} in a browser" + (f" or {demo.share_url}" if demo.share_url else
-                                                  " (--share also opens a public link)"), flush=True)
-    demo.block_thread()  # until Ctrl-C or SIGTERM; the temporary folder is removed at exit
+    try:
+        demo.queue(default_concurrency_limit=1).launch(server_name=args.host, server_port=args.port,
+                                                       share=args.share, show_error=True, quiet=True,
+                                                       allowed_paths=[args.temp_dir], prevent_thread_lock=True)
+        print(f"open {demo.local_url} in a browser" + (f" or {demo.share_url}" if demo.share_url else
+                                                      " (--share also opens a public link)"), flush=True)
+        demo.block_thread()  # until Ctrl-C or SIGTERM; the temporary folder is removed at exit
+    except KeyboardInterrupt:  # a signal before block_thread took over (it closes the server itself)
+        demo.close()
+        return 143 if stopped else 130
     return 143 if stopped else 0
 
 
