@@ -234,24 +234,46 @@ def test_readme_loads_weights_strictly():
 
 
 # --------------------------------------------------------------------------- training data
-def test_an_instance_map_of_another_size_stops_training_before_anything_is_written(tmp_path, capsys):
+def _custom_dataset(tmp_path, n: int = 4, damage=None) -> list:
+    """n toy scenes as a custom dataset (label/, inst/, img/ PNGs); ``damage(i, label, inst)``
+    may change sample i's maps. Returns train.py's arguments for it."""
     for kind in ("label", "img", "inst"):
         (tmp_path / kind).mkdir()
-    for i in range(4):
+    for i in range(n):
         label, inst, image = render_scene(np.random.default_rng(i), 32)[:3]
-        if i == 2:
-            inst = cv2.resize(inst, (16, 16), interpolation=cv2.INTER_NEAREST)
+        if damage is not None:
+            label, inst = damage(i, label, inst)
         cv2.imwrite(str(tmp_path / "label" / f"{i}.png"), label)
         cv2.imwrite(str(tmp_path / "inst" / f"{i}.png"), inst)
         cv2.imwrite(str(tmp_path / "img" / f"{i}.png"), image[..., ::-1])
-    argv = ["--dataset_mode", "custom", "--label_dir", str(tmp_path / "label"), "--image_dir", str(tmp_path / "img"),
+    return ["--dataset_mode", "custom", "--label_dir", str(tmp_path / "label"), "--image_dir", str(tmp_path / "img"),
             "--instance_dir", str(tmp_path / "inst"), "--label_nc", "6", "--crop_size", "32", "--load_size", "32",
             "--preprocess_mode", "fixed", "--norm_mode", "inade", "--ngf", "2", "--z_dim", "8", "--noise_nc", "4",
             "--no_vgg_loss", "--batchSize", "2", "--max_steps", "4", "--name", "x", "--checkpoints_dir",
             str(tmp_path / "ck"), "--gpu_ids", "-1"]
-    code, err = run_tool("train", argv, capsys)
+
+
+def test_an_instance_map_of_another_size_stops_training_before_anything_is_written(tmp_path, capsys):
+    def smaller(i, label, inst):
+        return label, (cv2.resize(inst, (16, 16), interpolation=cv2.INTER_NEAREST) if i == 2 else inst)
+    code, err = run_tool("train", _custom_dataset(tmp_path, damage=smaller), capsys)
     assert code == 2
     assert "inst/2.png is 16x16 but its label map" in err and "label/2.png is 32x32" in err
+    assert not (tmp_path / "ck").exists()
+
+
+def test_a_corrupt_label_png_stops_training_before_the_first_step(tmp_path, capsys):
+    """The last sample's label PNG has damaged pixel data (its header and end chunk intact), as a
+    broken copy leaves it: the loader would meet it only when training reached it."""
+    argv = _custom_dataset(tmp_path, n=6)
+    path = tmp_path / "label" / "5.png"
+    raw = bytearray(path.read_bytes())
+    middle = len(raw) // 2
+    raw[middle:middle + 8] = bytes(b ^ 0xFF for b in raw[middle:middle + 8])
+    path.write_bytes(bytes(raw))
+    code, err = run_tool("train", argv, capsys)
+    assert code == 2
+    assert f"{path}: corrupt PNG" in err and "fix or remove these samples" in err
     assert not (tmp_path / "ck").exists()
 
 

@@ -5,6 +5,7 @@ import dataclasses
 
 from ..config import INADEConfig
 from .datasets import create_dataset
+from .file_check import check_files
 from .options import DataConfig
 
 SHARED = ("label_nc", "contain_dontcare_label", "no_instance", "crop_size", "aspect_ratio", "add_sketch")
@@ -29,7 +30,7 @@ def build_training_dataset(data_cfg: DataConfig, model_cfg: INADEConfig):
     if diff:
         raise ValueError(f"data and model options disagree: {diff}")
     dataset = create_dataset(data_cfg)
-    check_map_sizes(dataset)
+    check_files(dataset.items)
     sample = dataset[0]
     expected = list(model_cfg.image_size)
     if list(sample["label"].shape[1:]) != expected:
@@ -43,33 +44,6 @@ def build_training_dataset(data_cfg: DataConfig, model_cfg: INADEConfig):
             raise ValueError(f"the toy scenes have {LABEL_NC} classes: --label_nc {model_cfg.label_nc} "
                              "does not match")
     return dataset, dataclasses.replace(data_cfg)
-
-
-def _file_size(path: str):
-    """(width, height) from the file's header (Pillow reads no pixels), or None if it cannot tell."""
-    from PIL import Image
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except Exception:  # a format Pillow does not know: the loader checks it when it reads the pixels
-        return None
-
-
-def check_map_sizes(dataset) -> None:
-    """Every instance map and sketch must have its label map's size (the loader would otherwise
-    find a mismatch only when it reaches that sample, after checkpoints were written): a
-    ValueError naming both files. Reads only the files' headers."""
-    for label, _, *others in dataset.items:
-        size = None
-        for other in others:
-            if not other:
-                continue
-            size = size or _file_size(label)
-            found = _file_size(other)
-            if size and found and found != size:
-                raise ValueError(f"{other} is {found[0]}x{found[1]} but its label map {label} is "
-                                 f"{size[0]}x{size[1]} (width x height): an instance map or sketch must have "
-                                 "its label map's size; fix or remove the sample (nothing was trained or written)")
 
 
 def evaluation_layouts(data_cfg: DataConfig, model_cfg: INADEConfig, count: int) -> list:
