@@ -105,9 +105,19 @@ def test_vgg_weights_from_a_torchvision_file_and_clear_error_offline(tmp_path, m
     def offline(*a, **k):
         raise OSError("network unreachable")
 
+    import socket
+
     import paddle.utils.download as download
+    monkeypatch.setattr(download, "WEIGHTS_HOME", str(tmp_path / "weights"))  # nothing cached
+    monkeypatch.setattr(socket, "create_connection", offline)
+    tried = []
+    monkeypatch.setattr(download, "get_weights_path_from_url", lambda *a: tried.append(a))
+    with pytest.raises(vgg_module.VGGWeightsUnavailable, match="network unreachable.*pass --vgg_weights FILE .* or --no_vgg_loss"):
+        vgg_module.load_vgg19(None)
+    assert not tried  # no download and no retries without a connection
     monkeypatch.setattr(download, "get_weights_path_from_url", offline)
-    with pytest.raises(vgg_module.VGGWeightsUnavailable, match="pass --vgg_weights FILE .* or --no_vgg_loss"):
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: socket.socket())
+    with pytest.raises(vgg_module.VGGWeightsUnavailable, match="network unreachable"):
         vgg_module.load_vgg19(None)
 
 
