@@ -4,6 +4,8 @@ The exported program takes (input_semantics [N, semantic_nc, H, W], input_instan
 [N, K, H, W], noise [N, K, 2, noise_nc], noise_ins [N, z_dim]) for inade, or
 (input_semantics, z [N, z_dim]) / (input_semantics,) for spade, and returns the image
 [N, 3, H, W] in [-1, 1]. The noises are inputs, so the caller controls diversity.
+Beside the program, ``<prefix>.inputs.yaml`` lists its inputs (name, shape), which
+:func:`load_exported` checks a feed against before running it.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import glob
 import os
 
 import paddle
+import yaml
 from paddle.static import InputSpec
 
 from .config import INADEConfig
@@ -65,7 +68,8 @@ def input_specs(cfg: INADEConfig, batch: int, n_instances: int) -> list[InputSpe
 
 def export_generator(netG, cfg: INADEConfig, path_prefix: str, batch: int = 1,
                      n_instances: int = 32) -> list[InputSpec]:
-    """Write ``path_prefix.json/.pdiparams`` (Paddle 3 static program + weights). The files
+    """Write ``path_prefix.json/.pdiparams`` (Paddle 3 static program + weights) and
+    ``.inputs.yaml`` (the inputs' names and shapes, for :func:`load_exported`). The files
     are written under temporary names and renamed when all are complete (folders are created).
 
     ``n_instances`` K: instance channels of the inputs, the most instances a layout may have
@@ -83,12 +87,61 @@ def export_generator(netG, cfg: INADEConfig, path_prefix: str, batch: int = 1,
     tmp = temporary_sibling(path_prefix)
     try:
         paddle.jit.save(static, tmp)
+        with open(tmp + INPUTS_SUFFIX, "w") as fh:
+            yaml.safe_dump({"inputs": [{"name": sp.name, "shape": list(sp.shape)} for sp in specs],
+                            "n_instances": n_instances if cfg.is_inade else None}, fh, sort_keys=False)
         for written in sorted(glob.glob(glob.escape(tmp) + ".*")):
             os.replace(written, os.fspath(path_prefix) + written[len(tmp):])
     finally:
         for left in glob.glob(glob.escape(tmp) + ".*"):
             os.remove(left)
     return specs
+
+
+INPUTS_SUFFIX = ".inputs.yaml"  # not .json: paddle.jit.load reads every <prefix>*.json as a program
+
+
+class ExportedGenerator:
+    """An exported program (``paddle.jit.load``) that checks its feed first.
+
+    ``program(feed)``: ``feed`` maps input names to float32 arrays of the exported shapes
+    (``INADEPipeline.export_inputs(..., n_instances=program.n_instances)`` builds them);
+    returns the image [N, 3, H, W] in [-1, 1] as a numpy array. A missing input or another
+    shape is a ValueError naming the input, both shapes and what to pass.
+    """
+
+    def __init__(self, path_prefix: str):
+        info_path = os.fspath(path_prefix) + INPUTS_SUFFIX
+        try:
+            with open(info_path) as fh:
+                info = yaml.safe_load(fh)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{info_path}: no input list beside the program (exported by an "
+                                    "older version?); export it again with tools/export.py") from None
+        self.inputs = [(item["name"], tuple(item["shape"])) for item in info["inputs"]]
+        self.n_instances = info.get("n_instances")
+        self.program = paddle.jit.load(os.fspath(path_prefix))
+
+    def check(self, feed: dict) -> None:
+        for name, shape in self.inputs:
+            if name not in feed:
+                raise ValueError(f"the exported program takes {[n for n, _ in self.inputs]}: {name!r} is missing")
+            got = tuple(feed[name].shape)
+            if got != shape:
+                hint = (f"; pass n_instances={self.n_instances} to export_inputs (the program was exported "
+                        f"with --n_instances {self.n_instances})" if name == "input_instances" or name == "noise"
+                        else "; export again with this size and batch")
+                raise ValueError(f"input {name!r} is {list(got)} but the exported program takes {list(shape)}{hint}")
+
+    def __call__(self, feed: dict):
+        self.check(feed)
+        out = self.program(*[paddle.to_tensor(feed[name]) for name, _ in self.inputs])
+        return (out[0] if isinstance(out, (list, tuple)) else out).numpy()
+
+
+def load_exported(path_prefix: str) -> ExportedGenerator:
+    """The program written by :func:`export_generator` at ``path_prefix``, with its input check."""
+    return ExportedGenerator(path_prefix)
 
 
 def create_cpu_predictor(path_prefix: str, verbose: bool = False):

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from paddle_inade import build_encoder, build_generator
 from paddle_inade.data.toy_scenes import render_scene
-from paddle_inade.export import export_generator
+from paddle_inade.export import export_generator, load_exported
 from paddle_inade.pipeline import INADEPipeline, Layout
 from test_pipeline import CFG, load_tool, make_experiment
 
@@ -99,4 +99,12 @@ def test_export_tool_and_padded_export_inputs(tmp_path, capsys):
     assert np.abs(_static(str(out), feed, names) - expected).max() <= 1e-5
     with pytest.raises(ValueError, match=r"export with --n_instances"):
         pipe.export_inputs(label, inst, n_instances=2)
+    # the program checks its feed: the docs' case of another instance count is named, not a ReshapeOp error
+    program = load_exported(str(out))
+    assert program.n_instances == k
+    assert np.abs(program(feed) - expected).max() <= 1e-5
+    wrong = pipe.export_inputs(label, inst, n_instances=k + 1, seed=7)
+    with pytest.raises(ValueError, match=rf"'input_instances' is \[1, {k + 1}, 32, 32\] but the exported program "
+                                         rf"takes \[1, {k}, 32, 32\]; pass n_instances={k} to export_inputs"):
+        program(wrong)
     assert export.main(["--name", "missing", "--checkpoints_dir", str(tmp_path / "ck"), "--out", str(out)]) == 2
