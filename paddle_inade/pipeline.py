@@ -85,6 +85,10 @@ def _device_arg(device) -> str:
 
 
 # --------------------------------------------------------------------------- layouts
+class UnknownInstanceError(ValueError):
+    """An instance id that the instance map does not hold (a ValueError naming the ids it does)."""
+
+
 class Layout:
     """A batch of label + instance maps, with instance ids re-indexed per image.
 
@@ -116,7 +120,7 @@ class Layout:
         ids = self.ids[sample]
         pos = int(np.searchsorted(ids, instance_id))
         if pos >= ids.size or ids[pos] != instance_id:
-            raise ValueError(f"{self.name}: instance id {instance_id} does not exist in sample {sample} "
+            raise UnknownInstanceError(f"{self.name}: instance id {instance_id} does not exist in sample {sample} "
                              f"(ids: {ids.tolist()})")
         return pos
 

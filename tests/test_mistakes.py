@@ -190,6 +190,29 @@ def test_demo_checks_its_output_before_generating(run, capsys, monkeypatch):
     assert snapshot(run) == before
 
 
+def test_demo_lists_instance_ids_and_a_wrong_id_points_to_the_list(run, capsys):
+    label, inst, image = render_scene(np.random.default_rng(5), 32)[:3]
+    files = {}
+    for key, array in (("label", label), ("instance", inst), ("image", image[..., ::-1])):
+        files[key] = str(run / f"ids_{key}.png")
+        cv2.imwrite(files[key], array)
+    maps = ["--label", files["label"], "--instance", files["instance"],
+            "--ref_label", files["label"], "--ref_instance", files["instance"]]
+    assert load_tool("demo").main(maps + ["--list"]) == 0
+    out = capsys.readouterr().out
+    ids = np.unique(inst)
+    sky = int(ids[0])
+    mask = inst == sky
+    cls = int(np.bincount(label[mask].astype(np.int64)).argmax())
+    row = f"  {sky:4d}  {cls:5d}  {int(mask.sum()):6d}"
+    assert f"layout {files['instance']}: id  class  pixels  centre (x, y)" in out and row in out
+    argv = ["--name", "toy_inade", "--checkpoints_dir", str(run / "checkpoints"), "--gpu_ids", "-1",
+            "--ref_image", files["image"], "--map", f"{int(ids.max()) + 50}:1", "--out", str(run / "ids.png")] + maps
+    code, err = run_tool("demo", argv, capsys)
+    assert code == 2 and f"instance id {int(ids.max()) + 50} does not exist" in err
+    assert "add --list to see each id's class and position" in err and not (run / "ids.png").exists()
+
+
 def test_export_instance_count(run, capsys):
     argv = ["--name", "toy_inade", "--checkpoints_dir", str(run / "checkpoints"), "--gpu_ids", "-1",
             "--out", str(run / "exported" / "G")]

@@ -6,6 +6,8 @@ r"""Restyle instances of a layout from a reference photo; writes a montage PNG.
 ``--map T:S`` gives instance T of the layout the style of instance S of the reference (ids as
 in the PNGs); unmapped instances sample from the prior. The montage shows: reference |
 reference instances (both scaled to the layout's size) | layout | layout instances | result(s).
+``--list`` prints every instance id of the layout and of the reference with its class, size and
+centre, and stops (no model is loaded): the ids to give ``--map``.
 """
 from __future__ import annotations
 
@@ -23,6 +25,19 @@ def read_map(path: str):
     if array.ndim != 2:
         raise ValueError(f"{path}: expected a single-channel map of ids, got shape {array.shape}")
     return array
+
+
+def instance_table(label, inst, title: str) -> str:
+    """One line per instance id of ``inst`` [H, W]: its class (the most common label id under
+    it), pixel count and centre (x, y)."""
+    import numpy as np
+    lines = [f"{title}: id  class  pixels  centre (x, y)"]
+    for i in np.unique(inst):
+        mask = inst == i
+        ys, xs = np.nonzero(mask)
+        cls = int(np.bincount(label[mask].astype(np.int64)).argmax())
+        lines.append(f"  {int(i):4d}  {cls:5d}  {int(mask.sum()):6d}  ({xs.mean():.0f}, {ys.mean():.0f})")
+    return "\n".join(lines)
 
 
 def parse_map(items) -> dict[int, int]:
@@ -51,9 +66,14 @@ def main(argv=None) -> int:
     from paddle_inade.option_parser import OptionParser
     parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
-    for key in ("label", "instance", "ref_image", "ref_label", "ref_instance"):
-        parser.add_argument(f"--{key}", required=True)
-    parser.add_argument("--map", action="append", default=[], help="T:S (repeatable)")
+    for key in ("label", "instance", "ref_label", "ref_instance"):
+        parser.add_argument(f"--{key}", required=True, help="a single-channel PNG of ids")
+    parser.add_argument("--ref_image", help="the reference photo (not needed with --list)")
+    parser.add_argument("--map", action="append", default=[],
+                        help="T:S: instance T of the layout takes the style of instance S of the reference "
+                             "(repeatable; --list shows the ids)")
+    parser.add_argument("--list", action="store_true",
+                        help="print the instance ids of the layout and of the reference and stop")
     parser.add_argument("--n_samples", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="demo.png", help="the montage (an image file in an existing folder)")
@@ -61,9 +81,18 @@ def main(argv=None) -> int:
     import cv2
     import numpy as np
     from paddle_inade.cli import pipeline_from_args
+    from paddle_inade.pipeline import UnknownInstanceError
     from paddle_inade.data.datasets import read_image
     from paddle_inade.data.visualize import colorize_label, instance_boundaries, make_grid, save_image
     try:
+        if args.list:
+            label, inst, ref_label, ref_inst = (read_map(getattr(args, k)) for k in
+                                                ("label", "instance", "ref_label", "ref_instance"))
+            print(instance_table(label, inst, f"layout {args.instance}"))
+            print(instance_table(ref_label, ref_inst, f"reference {args.ref_instance}"))
+            return 0
+        if args.ref_image is None:
+            raise ValueError("--ref_image is needed (the photo whose instances give the styles)")
         mapping = parse_map(args.map)
         check_out(args.out)
         if args.n_samples < 1:
@@ -72,8 +101,11 @@ def main(argv=None) -> int:
         label, inst, ref_label, ref_inst = (read_map(getattr(args, k)) for k in
                                             ("label", "instance", "ref_label", "ref_instance"))
         ref_image = np.ascontiguousarray(read_image(args.ref_image, cv2.IMREAD_COLOR)[..., ::-1])
-        out = pipe.restyle(label, inst, ref_image, ref_label, ref_inst, mapping, seed=args.seed,
-                           n_samples=args.n_samples)[0]
+        try:
+            out = pipe.restyle(label, inst, ref_image, ref_label, ref_inst, mapping, seed=args.seed,
+                               n_samples=args.n_samples)[0]
+        except UnknownInstanceError as exc:
+            raise ValueError(f"{exc}; add --list to see each id's class and position") from None
         h, w = label.shape
         ref_views = [cv2.resize(np.ascontiguousarray(v), (w, h), interpolation=cv2.INTER_NEAREST)
                      for v in (ref_image, instance_boundaries(ref_inst, ref_image))]
