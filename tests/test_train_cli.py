@@ -52,6 +52,21 @@ def test_unknown_option_is_refused_in_one_line_with_a_suggestion(tmp_path, capsy
     assert not (tmp_path / "checkpoints").exists()
 
 
+def test_help_shows_the_values_in_force_and_says_what_they_do(capsys):
+    from paddle_inade.engine.options import _field_types, _groups
+    from paddle_inade.engine.run import parse
+    from paddle_inade.option_help import HELP
+    names = {n for model in ("inade", "smis") for cls in _groups(model).values() for n in _field_types(cls)}
+    assert set(HELP) <= names, sorted(set(HELP) - names)  # no help for an option that does not exist
+    with pytest.raises(SystemExit):
+        parse(["-h"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "With no --dataset_mode, --preset or --config the toy preset runs" in out
+    assert "--name NAME run name: checkpoints, samples and logs go to checkpoints_dir/name (toy run toy_inade, default label2coco)" in out
+    assert "--niter NITER epochs at the initial learning rate (toy run 5, default 50)" in out
+    assert "(toy run 1000.0, default 0.0)" in out and "--beta1 BETA1 (default 0.0)" in out
+
+
 def test_continue_without_checkpoint(tmp_path):
     proc = _train(["--continue_train", "--checkpoints_dir", str(tmp_path / "none")], tmp_path)
     assert proc.returncode == 2 and "no checkpoint to resume" in proc.stderr

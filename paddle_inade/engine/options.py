@@ -18,9 +18,10 @@ import yaml
 
 from ..config import PRESETS
 from ..io import read_options_file
+from ..option_help import HELP
+from ..option_parser import OptionParser
 from ..smis.config import PRESETS as SMIS_PRESETS
 from ..train_options import MODEL_CONFIGS, TrainOptions
-from ..option_parser import OptionParser
 
 
 #: Complete runs, over all three groups. ``toy`` is what ``python tools/train.py`` runs.
@@ -78,6 +79,7 @@ def build_parser(description: str, model: str = "inade") -> argparse.ArgumentPar
     parser.add_argument("--config", help="options file: YAML (flat, or under model/data/train, as a run's "
                         "opt.yaml) or the original's opt.txt")
     parser.add_argument("--preset", choices=sorted(run_presets(model)), help="a named set of options")
+    toy = run_presets(model).get("toy", {})
     seen = set()
     for group, cls in _groups(model).items():
         arg_group = parser.add_argument_group(group)
@@ -87,12 +89,24 @@ def build_parser(description: str, model: str = "inade") -> argparse.ArgumentPar
                 continue
             seen.add(name)
             base = _base_type(tp)
+            shown = _default_text(defaults[name], toy.get(name, defaults[name]))
+            text = HELP.get(name, "")
             if base is bool:
-                arg_group.add_argument(f"--{name}", action="store_true",
-                                       help=f"(flag, default {defaults[name]})")
+                arg_group.add_argument(f"--{name}", action="store_true", help=f"{text} (flag, {shown})".lstrip())
             else:
-                arg_group.add_argument(f"--{name}", type=base, help=f"(default {defaults[name]})")
+                arg_group.add_argument(f"--{name}", type=base, help=f"{text} ({shown})".lstrip())
     return parser
+
+
+#: the first lines of ``-h``: what runs when no dataset is named
+TOY_NOTE = ("With no --dataset_mode, --preset or --config the toy preset runs (--preset toy: the built-in toy "
+            "scenes); an option's 'toy run' value is what it then is, its 'default' what it is otherwise "
+            "(the original's, or the dataset's).")
+
+
+def _default_text(default, toy) -> str:
+    """'default X' or, where the toy run differs, 'toy run Y, default X'."""
+    return f"default {default}" if toy == default else f"toy run {toy}, default {default}"
 
 
 def split_options(flat: Mapping[str, Any], source: str):

@@ -9,7 +9,7 @@ import paddle
 
 from ..device import select_device
 from ..io import read_options_file, read_saved_options
-from .options import build_parser, model_name, resolve, split_options
+from .options import TOY_NOTE, build_parser, model_name, resolve, split_options
 from .trainer import Trainer
 
 #: Options about this invocation, not about the run: never taken from the saved opt.yaml.
@@ -77,8 +77,8 @@ def choose_model(argv: Optional[Sequence[str]] = None) -> str:
 def parse(argv: Optional[Sequence[str]] = None):
     """Return (model cfg, data cfg, train options, overwrite flag) from the command line."""
     model = choose_model(argv)
-    parser = build_parser("Train INADE / SPADE or GroupDNet (--model smis) with the originals' options "
-                          "(no arguments: toy scenes)", model)
+    parser = build_parser("Train INADE / SPADE or GroupDNet (--model smis) with the originals' options. "
+                          + TOY_NOTE, model)
     parser.add_argument("--overwrite", action="store_true",
                         help="start afresh even if --name already holds checkpoints")
     parser.add_argument("--vgg_path", help="SMIS's name for --vgg_weights")
