@@ -278,3 +278,11 @@ def data_values(args, source: ModelSource) -> dict[str, Any]:
 def pipeline_from_args(args, device: Optional[str] = None):
     """An :class:`~paddle_inade.pipeline.INADEPipeline` from :func:`add_checkpoint_args` options."""
     return pipeline_from_source(model_source(args), device if device is not None else args.gpu_ids)
+
+
+def layout_bar(desc: str, unit: str = "layout"):
+    """A progress bar for a tool's loop (tqdm on stderr, gone when done): ``layout_bar("measuring")(items)``."""
+    import functools
+
+    from tqdm import tqdm
+    return functools.partial(tqdm, desc=desc, unit=unit, leave=False, dynamic_ncols=True)

@@ -11,7 +11,7 @@ import paddle
 import pytest
 
 from conftest import FIXTURES
-from paddle_inade.eval.diversity import (correlation, instance_classes, instance_mean_colours, restyle_error,
+from paddle_inade.eval.diversity import (correlation, instance_classes, instance_mean_colours,
                                          same_class_correlation, spread)
 from paddle_inade.eval.fid import features_of_images, frechet_distance, statistics
 from test_pipeline import load_tool, make_experiment
@@ -203,9 +203,6 @@ def test_instance_colours_spread_and_correlation_known_answers():
     assert np.isnan(correlation(means[:, 0], np.full((3, 3), 7.0)))  # a constant instance
     assert same_class_correlation(means, {0: 3, 1: 3}) == pytest.approx([-1.0])
     assert same_class_correlation(means, {0: 3, 1: 4}) == []
-    ref = np.zeros((4, 4, 3), np.uint8)
-    ref[:, :2] = 13
-    assert restyle_error(imgs[0], inst, 0, ref, inst, 0) == pytest.approx(np.sqrt(3) * 3)
 
 
 def test_independent_instances_correlate_near_zero():
@@ -234,7 +231,16 @@ def test_eval_diversity_tool_and_report(tmp_path, capsys):
         warnings.simplefilter("ignore", RuntimeWarning)
         assert tool.main(argv) == 0
     report = json.loads((tmp_path / "d.json").read_text())
-    assert report["layouts"] == 3 and report["object_colour_spread"] > 0
-    assert {"same_class_correlation", "same_class_correlation_shared_noise", "restyle_error",
-            "unrelated_sample_error"} <= set(report)
-    assert "object_colour_spread" in capsys.readouterr().out
+    assert report["layouts"] == 3 and report["samples_per_layout"] == 3 and report["spread_ratio"] > 0
+    assert {"same_class_abs_r", "shared_noise_abs_r", "restyle_ratio", "restyle_error", "restyle_baseline"} <= set(report)
+    # the same numbers as the quality measure on the same layouts (one evaluation stack, one unit)
+    from paddle_inade.data.toy_scenes import render_scene
+    from paddle_inade.eval.quality import evaluate_quality
+    pipe = INADEPipeline.from_checkpoint(tmp_path / "ck" / "tiny", device="cpu")
+    layouts = [render_scene(np.random.default_rng(10_000 + i), CFG.image_size[0])[:3] for i in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        direct = evaluate_quality(pipe, layouts, 3, 0)
+    assert report["restyle_ratio"] == pytest.approx(direct.restyle_ratio, rel=1e-6)
+    assert report["spread_ratio"] == pytest.approx(direct.spread_ratio, rel=1e-6)
+    assert "restyle_ratio" in capsys.readouterr().out

@@ -226,7 +226,7 @@ def test_export_instance_count(run, capsys):
 
 
 @pytest.mark.parametrize("option,value,message", [("--n_samples", "1", "need at least 3 samples"),
-                                                  ("--n_layouts", "0", "--n_layouts 0 must be >= 1")])
+                                                  ("--n_layouts", "1", "--n_layouts 1 must be >= 2")])
 def test_eval_diversity_refuses_counts_that_give_no_number(run, capsys, option, value, message):
     argv = ["--name", "toy_inade", "--checkpoints_dir", str(run / "checkpoints"), "--gpu_ids", "-1",
             option, value, "--json", str(run / "d.json")]

@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the numbers here")
     args = parser.parse_args(argv)
-    from paddle_inade.cli import pipeline_from_args
+    from paddle_inade.cli import layout_bar, pipeline_from_args
     from paddle_inade.data import create_dataset
     from paddle_inade.eval.quality import evaluate_quality
     try:
@@ -85,7 +85,7 @@ def main(argv=None) -> int:
         if config(args.phase).dataset_mode == "toy":
             from paddle_inade.data.toy_scenes import CLASSES as names
         report = evaluate_quality(pipe, layouts, args.n_samples, args.seed, reference, args.min_pixels,
-                                  class_names=names)
+                                  class_names=names, progress=layout_bar("measuring"))
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -7,8 +7,9 @@ For a layout generated K times (different per-instance noise):
 * ``same_class_correlation``: for two instances of the same class, the correlation over
   the K samples of their mean colours. Near 1 means they change together (one style per
   class, as SPADE with a global noise); near 0 means independent per-instance styles.
-* ``restyle_error``: after restyling instance t from reference instance r, the distance
-  between their mean colours.
+
+Used by the class-level against instance-level comparison (``class_vs_instance``); the quality
+and diversity tools measure with :mod:`paddle_inade.eval.quality`.
 """
 from __future__ import annotations
 
@@ -51,15 +52,6 @@ def same_class_correlation(means: np.ndarray, instance_classes: dict[int, int]) 
         if instance_classes[i] == instance_classes[j]:
             out.append(correlation(means[:, i], means[:, j]))
     return out
-
-
-def restyle_error(result: np.ndarray, instance: np.ndarray, target: int, reference: np.ndarray,
-                  ref_instance: np.ndarray, source: int) -> float:
-    """Euclidean RGB distance between the mean colours of ``target`` in ``result`` and
-    ``source`` in ``reference`` (uint8 [H, W, 3] images)."""
-    a = np.asarray(result, np.float64)[np.asarray(instance) == target].mean(axis=0)
-    b = np.asarray(reference, np.float64)[np.asarray(ref_instance) == source].mean(axis=0)
-    return float(np.linalg.norm(a - b))
 
 
 def instance_classes(label: np.ndarray, instance: np.ndarray) -> dict[int, int]:

@@ -171,7 +171,7 @@ def _colour_error(generated: Sequence[InstanceStats], targets: dict[int, np.ndar
 
 def evaluate_quality(pipe, layouts: Sequence[Layout], n_samples: int = 16, seed: int = 0,
                      reference: Optional[Sequence[Layout]] = None, min_pixels: int = 16,
-                     n_restyle: int = 4, class_names: Optional[dict] = None) -> QualityReport:
+                     n_restyle: int = 4, class_names: Optional[dict] = None, progress=None) -> QualityReport:
     """Measure ``pipe`` (an :class:`~paddle_inade.pipeline.INADEPipeline`) on ``layouts``.
 
     Args:
@@ -181,6 +181,7 @@ def evaluate_quality(pipe, layouts: Sequence[Layout], n_samples: int = 16, seed:
         min_pixels: smaller instances are left out of every statistic.
         n_restyle: samples per layout for the restyle and the reconstruction (with an encoder).
         class_names: {class id: name} for the per-class table.
+        progress: wraps the loop over layouts (e.g. ``functools.partial(tqdm, unit="layout")``).
     """
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2 (a spread and a correlation need two samples), got {n_samples}")
@@ -190,7 +191,7 @@ def evaluate_quality(pipe, layouts: Sequence[Layout], n_samples: int = 16, seed:
     fake, spreads, pairs, shared_pairs = [], {}, [], []
     restyle, restyle_base, recon, recon_base, recon_l1 = [], [], [], [], []
     encoder = getattr(pipe, "netE", None) is not None and pipe.cfg.is_inade
-    for i, (label, inst, image) in enumerate(layouts):
+    for i, (label, inst, image) in enumerate(layouts if progress is None else progress(layouts)):
         samples = _sample_stats(pipe.generate(_repeat(label, n_samples), _repeat(inst, n_samples),
                                               seed=seed + i)[:, 0], label, inst)
         fake += samples
