@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from paddle_inade.engine.run import parse
+from paddle_inade.training_cli import parse
 
 TRAIN = str(ROOT / "tools" / "train.py")
 

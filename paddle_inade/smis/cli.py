@@ -26,19 +26,6 @@ MODEL_OPTIONS = ("netG", "netE", "ngf", "nef", "z_dim", "label_nc", "contain_don
                  "init_variance")
 
 
-def wants_smis(argv: Optional[Sequence[str]]) -> bool:
-    """True for ``--model smis``, or a ``--name`` whose saved run is a GroupDNet one."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--model")
-    pre.add_argument("--name")
-    pre.add_argument("--checkpoints_dir", default="./checkpoints")
-    known, _ = pre.parse_known_args(argv)
-    if known.model is not None:
-        return known.model == MODEL_NAME
-    saved = _saved(os.path.join(known.checkpoints_dir, known.name)) if known.name else None
-    return saved is not None and saved.train.get("model") == MODEL_NAME
-
-
 def _flag_or_value(text: Optional[str] = None) -> bool:
     """SMIS's ``--use_vae`` takes a value (any non-empty text is true); ours is also a flag."""
     return True if text is None else text.lower() not in ("", "0", "false", "no")

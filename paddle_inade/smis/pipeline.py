@@ -52,6 +52,8 @@ class GroupDNetPipeline:
                 net.eval()
                 remove_spectral_norm(net)
 
+    takes_sketch = False  # GroupDNet takes no sketch (see generate)
+
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_checkpoint(cls, path: PathLike, config: Union[SMISConfig, Mapping, None] = None,
@@ -205,6 +207,8 @@ class GroupDNetPipeline:
 
 
 class _TestMaskView:
+    takes_sketch = False
+
     def __init__(self, pipe: GroupDNetPipeline, class_id: int):
         self.pipe, self.class_id, self.cfg = pipe, class_id, pipe.cfg
 
