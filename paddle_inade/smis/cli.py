@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None)
     p.add_argument("--checkpoints_dir", default="./checkpoints")
     p.add_argument("--which_epoch", default="latest")
+    p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
+                   help="use the run's weight averages (<which_epoch>_net_G_ema, from training with "
+                        "--ema_nimg) when it has them")
     p.add_argument("--checkpoint", help="one generator file (.pdparams or SMIS's .pth) instead of --name")
     p.add_argument("--encoder", help="(not used by SMIS's test, which samples codes from the prior)")
     p.add_argument("--preset", help="model options of a released model: deepfashion, cityscapes, ade20k, toy")
@@ -110,7 +113,7 @@ def build(args):
         options.update(given)
         options.setdefault("netG", mode if mode in ("deepfashion", "cityscapes", "ade20k") else "deepfashion")
     pipe = GroupDNetPipeline.from_checkpoint(source, preset=args.preset, which_epoch=args.which_epoch,
-                                             encoder=args.encoder, device=args.gpu_ids, **options)
+                                             encoder=args.encoder, device=args.gpu_ids, ema=args.ema, **options)
     view = pipe.with_test_mask(args.test_mask) if args.test_mask != -1 else pipe
     from ..data.setup import check_family
     check_family(mode, pipe.cfg)
