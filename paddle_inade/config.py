@@ -8,7 +8,7 @@ explicit arguments and never see this object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .config_base import OptionsBase, check_choice
 from .nn.norm_spec import PlainNormSpec, SpadeNormSpec
@@ -22,7 +22,15 @@ INIT_TYPES = ("xavier", "normal", "xavier_uniform", "kaiming", "orthogonal", "no
 class SynthesisOptions(OptionsBase):
     """What the INADE/SPADE and the GroupDNet option dataclasses derive alike from the original's
     shared options (``label_nc``, ``contain_dontcare_label``, ``crop_size``, ``aspect_ratio``,
-    ``num_upsampling_layers``, ``norm_G/D/E``)."""
+    ``num_upsampling_layers``, ``norm_G/D/E``).
+
+    Each family's options name it: ``model_names`` (its ``--model`` values, the first is saved
+    with a run), ``title`` (for messages) and ``tools_hint`` (what loads its runs, for the
+    message of a tool of another family)."""
+
+    model_names: ClassVar[tuple] = ()
+    title: ClassVar[str] = ""
+    tools_hint: ClassVar[str] = ""
 
     @property
     def label_channels(self) -> int:
@@ -176,3 +184,5 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 INADEConfig.presets = PRESETS
+INADEConfig.model_names = ("inade", "pix2pix")  # the original INADE calls its model pix2pix
+INADEConfig.title = "INADE / SPADE"

@@ -79,7 +79,7 @@ def _write_batch(pipe, samples, folder, n_samples, seeds, use_encoder) -> list[s
     label = np.stack([s["label"][0] for s in samples])
     inst = np.stack([s["instance"][0] for s in samples])
     real = np.stack([to_uint8_image(s["image"]) for s in samples])
-    sketch = np.stack([s["sketch"] for s in samples]) if pipe.cfg.add_sketch else None
+    sketch = np.stack([s["sketch"] for s in samples]) if pipe.takes_sketch else None
     images = pipe.generate(label, inst, n_samples=n_samples, seed=seeds, sketch=sketch,
                            image=real if use_encoder else None)
     stems = []

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 #: Options with a single supported value here (the original's defaults).
 REQUIRED_VALUES = {"model": "pix2pix", "netG": "spade", "netD": "multiscale", "optimizer": "adam"}
-#: ``--model`` values of this package's INADE / SPADE (``smis`` is GroupDNet's, see paddle_inade.smis).
+#: ``--model`` values of this package's INADE / SPADE (the other families' are train_options.MODEL_CONFIGS').
 INADE_MODELS = ("pix2pix", "inade")
 
 #: The original's options that change nothing here, with the reason shown to the user.
@@ -65,15 +65,23 @@ def check_original_only(values: Mapping[str, Any], source: str) -> None:
     if netG in ("deepfashion", "cityscapes", "ade20k"):
         raise ValueError(f"{source}: --netG {values['netG']} is one of GroupDNet's generators (SMIS); "
                          "pass --model smis")
-    if str(values.get("model", "pix2pix")) == "smis":
-        raise ValueError(f"{source}: --model smis is GroupDNet: tools/test.py --model smis or "
-                         "paddle_inade.smis.pipeline.GroupDNetPipeline; this runs INADE / SPADE")
+    model = str(values.get("model", "pix2pix"))
+    other = _other_family_config(model)
+    if other is not None:
+        raise ValueError(f"{source}: --model {model} is {other.title}: {other.tools_hint}; this runs INADE / SPADE")
     for name, required in REQUIRED_VALUES.items():
         if name == "model" and str(values.get(name)) in INADE_MODELS:
             continue
         if name in values and str(values[name]) != required:
             raise ValueError(f"{source}: --{name} {values[name]} is not supported; this port has only "
                              f"--{name} {required} (the original's default)")
+
+
+def _other_family_config(model: str):
+    """The option class of ``model`` when it is another family's than INADE / SPADE's, else None."""
+    from .train_options import MODEL_CONFIGS
+    cls = MODEL_CONFIGS.get(model)
+    return None if cls is None or model in INADE_MODELS else cls
 
 
 def _model_config(model: str = "inade"):

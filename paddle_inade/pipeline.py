@@ -25,6 +25,7 @@ from .io import (SavedOptions, check_run_folder, load_weights, read_options_file
                  run_weight_files)
 from .models import build_encoder, build_generator, preprocess_input
 from .nn import remove_spectral_norm
+from .train_options import MODEL_CONFIGS
 
 log = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
@@ -159,6 +160,11 @@ class INADEPipeline:
         self.netG.eval()
         if netE is not None:
             netE.eval()
+
+    @property
+    def takes_sketch(self) -> bool:
+        """Whether ``generate`` needs the dataset's sketches (``add_sketch``)."""
+        return self.cfg.add_sketch
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -443,6 +449,15 @@ def _resolve_files(path: str, config, preset, which_epoch: str, encoder, ema: bo
     return cfg, g_file, None if encoder is None else os.fspath(encoder)
 
 
+def _check_family(saved: SavedOptions) -> None:
+    """A ValueError naming what loads the run when ``saved`` is another family's run."""
+    model = str(saved.train.get("model", INADEConfig.model_names[0]))
+    other = MODEL_CONFIGS.get(model, INADEConfig)
+    if other is not INADEConfig:
+        raise ValueError(f"{saved.path}: a {other.title} run (--model {model}), not INADE / SPADE; load it "
+                         f"with {other.tools_hint}")
+
+
 def _config_from(config, preset: Optional[str], saved: Optional[SavedOptions]) -> INADEConfig:
     """The options: ``config`` > options saved in the run folder > ``preset`` (as base)."""
     if isinstance(config, INADEConfig):
@@ -452,9 +467,7 @@ def _config_from(config, preset: Optional[str], saved: Optional[SavedOptions]) -
     elif config is not None:
         values, source = read_options_file(config).model, os.fspath(config)
     elif saved is not None:
-        if saved.train.get("model") == "smis":
-            raise ValueError(f"{saved.path}: a GroupDNet run (--model smis), not INADE / SPADE; load it "
-                             "with paddle_inade.smis.pipeline.GroupDNetPipeline (tools/test.py --model smis)")
+        _check_family(saved)
         values, source = saved.model, saved.path
     elif preset is not None:
         return INADEConfig.preset(preset)

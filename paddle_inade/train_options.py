@@ -10,8 +10,10 @@ from typing import Optional
 from .config import INADEConfig
 from .smis.config import SMISConfig
 
-#: ``--model``: INADE / SPADE (the original INADE calls it ``pix2pix``) or GroupDNet (SMIS's ``smis``).
-MODEL_CONFIGS = {"inade": INADEConfig, "pix2pix": INADEConfig, "smis": SMISConfig}
+#: The model option class of every ``--model`` value (each class names its own ``model_names``).
+#: The families' full interface (:mod:`paddle_inade.families`) sits above the engine; reading a
+#: run's saved options needs only the option classes, so they are listed here, below it.
+MODEL_CONFIGS = {name: cls for cls in (INADEConfig, SMISConfig) for name in cls.model_names}
 
 
 @dataclass
@@ -46,7 +48,7 @@ class TrainOptions:
     quality_freq: int = 0
     quality_layouts: int = 8
     quality_samples: int = 8
-    model: str = "inade"  # --model: inade (the original INADE's pix2pix) or smis (GroupDNet)
+    model: str = "inade"  # --model: a key of MODEL_CONFIGS
 
     def __post_init__(self) -> None:
         for key in ("batchSize", "D_steps_per_G", "display_freq", "print_freq", "save_latest_freq",

@@ -12,6 +12,7 @@ from paddle_inade.convert import WeightMismatchError, load_torch_weights
 from paddle_inade.io import TorchState, check_weights
 from paddle_inade.convert.convert import convert_checkpoint
 from paddle_inade.convert.family import detect_family
+from paddle_inade.families import family
 from paddle_inade.smis import SMISConfig, build_discriminator, build_encoder, build_generator
 from smis_reference import SMISReference
 
@@ -45,7 +46,7 @@ def test_netG_spelling_as_smis_scripts():
 def test_convert_writes_pdparams_that_load(tmp_path):
     ref = SMISReference("ade20k_step")
     dst = tmp_path / "G.pdparams"
-    n = convert_checkpoint(str(ref.dir / "G.pth"), str(dst), "G", ref.config())
+    n = convert_checkpoint(str(ref.dir / "G.pth"), str(dst), "G", ref.config(), family("smis").networks)
     state = paddle.load(str(dst))
     assert len(state) == n
     net = build_generator(ref.config(), init=False)

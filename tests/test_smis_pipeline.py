@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import paddle
 import pytest
+import yaml
 
 from paddle_inade.data.toy_scenes import render_scene
 from paddle_inade.eval.class_vs_instance import change_locality, measure, resample_class
@@ -74,6 +75,34 @@ def test_save_and_load_pretrained(pipe, scene, tmp_path):
     np.testing.assert_array_equal(again.generate(label, seed=2), pipe.generate(label, seed=2))
     with pytest.raises(FileNotFoundError, match="smis_config.json"):
         GroupDNetPipeline.from_pretrained(tmp_path)
+
+
+def _nets(cfg, seed):
+    paddle.seed(seed)
+    return build_generator(cfg), build_encoder(cfg)
+
+
+def test_a_run_folder_loads_its_weight_averages_unless_told_not_to(scene, tmp_path):
+    """As INADEPipeline: <epoch>_net_G_ema / _net_E_ema when the run has them; ema=False: the trained ones."""
+    cfg = SMISConfig.preset("toy")
+    (tmp_path / "opt.yaml").write_text(yaml.safe_dump({"model": cfg.to_dict(), "train": {"model": "smis"},
+                                                       "data": {"dataset_mode": "toy"}}))
+    expected = {}
+    for suffix, seed in (("", 1), ("_ema", 2)):
+        netG, netE = _nets(cfg, seed)
+        paddle.save(netG.state_dict(), str(tmp_path / f"latest_net_G{suffix}.pdparams"))
+        paddle.save(netE.state_dict(), str(tmp_path / f"latest_net_E{suffix}.pdparams"))
+        expected[suffix] = GroupDNetPipeline(cfg, netG, netE)
+    label, _, image = scene
+    for ema, suffix in ((True, "_ema"), (False, "")):
+        loaded = GroupDNetPipeline.from_checkpoint(tmp_path, device="cpu", ema=ema)
+        want = expected[suffix]
+        np.testing.assert_array_equal(loaded.generate(label, seed=4), want.generate(label, seed=4))
+        np.testing.assert_allclose(loaded.encode(label, image)["mu"], want.encode(label, image)["mu"], atol=1e-5)
+    (tmp_path / "latest_net_G_ema.pdparams").unlink()
+    (tmp_path / "latest_net_E_ema.pdparams").unlink()
+    plain = GroupDNetPipeline.from_checkpoint(tmp_path, device="cpu")  # no averages: the trained weights
+    np.testing.assert_array_equal(plain.generate(label, seed=4), expected[""].generate(label, seed=4))
 
 
 def test_change_locality():

@@ -13,7 +13,7 @@ import yaml
 
 from conftest import ROOT
 from paddle_inade.convert.family import detect_family
-from paddle_inade.engine.run import parse
+from paddle_inade.training_cli import parse
 from smis_reference import SMISReference
 from torch_format import write_torch_zip
 

@@ -14,6 +14,7 @@ from paddle_inade.engine.checkpoints import load_checkpoint
 from paddle_inade.engine.optim import OptimSettings
 from paddle_inade.engine.options import TrainOptions
 from paddle_inade.engine.trainer import Trainer, TrainingDiverged
+from paddle_inade.families import INADE
 from test_train_step import reproduce_fixture_prelude
 
 TINY = dict(norm_mode="inade", use_vae=True, norm_G="spectralspadebatch3x3", label_nc=3,
@@ -51,13 +52,13 @@ def make_trainer(tmp_path, name="run", **train):
     opts = TrainOptions(name=name, checkpoints_dir=str(tmp_path), batchSize=2, niter=2,
                         niter_decay=1, print_freq=1, display_freq=3, save_latest_freq=1000,
                         **train)
-    return Trainer(INADEConfig(**TINY), None, opts, BlockScenes(), collate_fn=collate)
+    return Trainer(INADEConfig(**TINY), None, opts, BlockScenes(), collate_fn=collate, family=INADE)
 
 
 def test_step_through_trainer_matches_fixture():
     ref = Reference("tiny_inade")
     opts = TrainOptions(name="x", checkpoints_dir="/nonexistent-never-written", batchSize=2)
-    trainer = Trainer(ref.config(), None, opts, BlockScenes(), collate_fn=collate)
+    trainer = Trainer(ref.config(), None, opts, BlockScenes(), collate_fn=collate, family=INADE)
     for key, net in trainer.nets().items():
         load_torch_weights(net, str(ref.pth(key)))
     trainer.model.train()

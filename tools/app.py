@@ -62,7 +62,7 @@ def ensure_toy_model(checkpoints_dir: str, train_args=()) -> str:
     preset, a progress bar in the console) when it has no generator yet."""
     folder = os.path.join(checkpoints_dir, "toy_inade")
     if not os.path.isfile(os.path.join(folder, "latest_net_G.pdparams")):
-        from paddle_inade.engine.run import main as train
+        from paddle_inade.training_cli import main as train
         print(f"no model in {folder}: training the toy model first (about 4 minutes on 2 CPU cores; "
               "the page opens when it is done)", flush=True)
         train(["--checkpoints_dir", checkpoints_dir, *train_args])

@@ -18,39 +18,33 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
-def config_class(argv=None):
-    """INADEConfig, or SMISConfig with ``--model smis`` (GroupDNet's checkpoints)."""
+def model_family(argv=None):
+    """The model family of ``--model`` (GroupDNet's checkpoints with ``--model smis``)."""
+    from paddle_inade.families import family
+    from paddle_inade.train_options import MODEL_CONFIGS
     pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--model", choices=("inade", "pix2pix", "smis"), default="inade")
-    if pre.parse_known_args(argv)[0].model == "smis":
-        from paddle_inade.smis.config import SMISConfig
-        return SMISConfig
-    from paddle_inade.config import INADEConfig
-    return INADEConfig
+    pre.add_argument("--model", choices=tuple(MODEL_CONFIGS), default="inade")
+    return family(pre.parse_known_args(argv)[0].model)
 
 
 def parse_args(argv=None):
     from paddle_inade.convert.convert import NETS
     from paddle_inade.cli import HelpFormatter
-    from paddle_inade.smis.config import SMISConfig
-    INADEConfig = config_class(argv)  # noqa: N806 (the config class of --model)
-    if INADEConfig is SMISConfig:
-        from paddle_inade.smis.config import PRESETS
-    else:
-        from paddle_inade.config import PRESETS
+    from paddle_inade.train_options import MODEL_CONFIGS
+    config_class = model_family(argv).config_class
     from paddle_inade.option_parser import OptionParser
     parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
-    parser.add_argument("--model", choices=("inade", "pix2pix", "smis"), default="inade",
+    parser.add_argument("--model", choices=tuple(MODEL_CONFIGS), default="inade",
                         help="smis: GroupDNet's checkpoints (SMIS's option names)")
     parser.add_argument("--src", required=True, help="torch checkpoint (.pth)")
     parser.add_argument("--dst", required=True, help="output .pdparams")
     parser.add_argument("--net", required=True, choices=NETS)
-    parser.add_argument("--preset", choices=sorted(PRESETS))
+    parser.add_argument("--preset", choices=sorted(config_class.presets))
     parser.add_argument("--config", help="options file: YAML (flat or in sections, e.g. a run's opt.yaml) or "
                         "the original's opt.txt")
     model = parser.add_argument_group("model options (override preset/config)")
     import dataclasses
-    for f in dataclasses.fields(INADEConfig):
+    for f in dataclasses.fields(config_class):
         if isinstance(f.default, bool):
             model.add_argument(f"--{f.name}", action="store_true", default=None)
         else:
@@ -60,14 +54,14 @@ def parse_args(argv=None):
 
 def model_config(args):
     from paddle_inade.io import read_options_file
-    INADEConfig = config_class(["--model", args.model])  # noqa: N806 (the config class of --model)
+    config_class = model_family(["--model", args.model]).config_class
     values = read_options_file(args.config).model if args.config else {}
     given = {k: v for k, v in vars(args).items()
              if v is not None and k not in ("src", "dst", "net", "preset", "config", "model")}
     if not (args.preset or values or given):
         return None
-    base = INADEConfig.preset(args.preset).to_dict() if args.preset else {}
-    return INADEConfig.from_dict({**base, **values, **given}, source=args.config or "options")
+    base = config_class.preset(args.preset).to_dict() if args.preset else {}
+    return config_class.from_dict({**base, **values, **given}, source=args.config or "options")
 
 
 def main(argv=None) -> int:
@@ -76,7 +70,8 @@ def main(argv=None) -> int:
     from paddle_inade.io import WeightMismatchError
     try:
         try:
-            n = convert_checkpoint(args.src, args.dst, args.net, model_config(args))
+            n = convert_checkpoint(args.src, args.dst, args.net, model_config(args),
+                                   model_family(["--model", args.model]).networks)
         except WeightMismatchError as exc:
             raise ValueError(f"{exc}. Nothing was written; check --net {args.net} and the model options "
                              "(--preset, --config, or options such as --label_nc)") from None

@@ -87,10 +87,11 @@ def use_encoder(args, pipe, source) -> bool:
 def main(argv=None) -> int:
     from tqdm import tqdm
     from paddle_inade.inference import write_results
-    from paddle_inade.smis.cli import test_main, wants_smis
-    if wants_smis(sys.argv[1:] if argv is None else argv):  # GroupDNet: SMIS's test options
+    from paddle_inade.families import family_of_test_args
+    family = family_of_test_args(sys.argv[1:] if argv is None else argv)
+    if family.test_main is not None:  # the family's own test command (GroupDNet: SMIS's options)
         try:
-            n, out, k = test_main(argv)
+            n, out, k = family.test_main(argv)
         except (ValueError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -17,7 +17,7 @@ import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered,
 
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from paddle_inade.engine.run import main as run
+    from paddle_inade.training_cli import main as run
     from paddle_inade.engine.trainer import TrainingDiverged, TrainingInterrupted
     stop = StopOnSignal()
     try:

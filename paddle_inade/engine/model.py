@@ -38,6 +38,11 @@ def encode_styles(netE, is_inade: bool, image, input_instances):
     return paddle.randn(std.shape) * std + mu, kld_loss(mu, logvar)
 
 
+def style_codes(netE, cfg: INADEConfig, semantics, image, input_instances):
+    """The generator's z encoded from ``image`` (the family's ``style_codes``; see :func:`encode_styles`)."""
+    return encode_styles(netE, cfg.is_inade, image, input_instances)[0]
+
+
 class Pix2PixModel(nn.Layer):
     """Holds netG, netE (or None), netD (or None) and the loss terms.
 
@@ -55,14 +60,26 @@ class Pix2PixModel(nn.Layer):
         self.criterion_gan = GANLoss(cfg.gan_mode)
         self.criterion_vgg = None
         if with_discriminator and not cfg.no_vgg_loss:
-            weights = INADE_WEIGHTS if cfg.is_inade else SPADE_WEIGHTS
-            self.criterion_vgg = VGGLoss(load_vgg19(vgg_weights), weights)
+            self.criterion_vgg = VGGLoss(load_vgg19(vgg_weights), self.vgg_layer_weights())
 
     @staticmethod
     def build_networks(cfg: INADEConfig, with_discriminator: bool):
         """(netG, netE or None, netD or None), initialised as the original."""
         return (build_generator(cfg), build_encoder(cfg) if cfg.use_vae else None,
                 build_discriminator(cfg) if with_discriminator else None)
+
+    # ------------------------------------------------- the loss choices of the model
+    def vgg_layer_weights(self):
+        """The VGG loss's layer weights: INADE's, or SPADE's."""
+        return INADE_WEIGHTS if self.cfg.is_inade else SPADE_WEIGHTS
+
+    def feat_min_layer(self) -> int:
+        """The first discriminator layer of feature matching (INADE: 3)."""
+        return INADE_FEAT_MIN_LAYER if self.cfg.is_inade else 0
+
+    def lambda_l1(self) -> float:
+        """Weight of the L1 reconstruction loss (a training aid; 0: off)."""
+        return self.cfg.lambda_l1
 
     # ----------------------------------------------------------------- encoding
     def encode(self, image, input_instances):
@@ -130,13 +147,12 @@ class Pix2PixModel(nn.Layer):
         """GAN_Feat (INADE: discriminator layers >= 3 only), VGG and L1 of fakes against their photos."""
         losses = {}
         if not self.cfg.no_ganFeat_loss:
-            min_layer = INADE_FEAT_MIN_LAYER if self.cfg.is_inade else 0
             losses["GAN_Feat"] = feature_matching_loss(pred_fake, pred_real, self.cfg.lambda_feat,
-                                                       min_layer)
+                                                       self.feat_min_layer())
         if self.criterion_vgg is not None:
             losses["VGG"] = self.criterion_vgg(fake, image) * self.cfg.lambda_vgg
-        if self.cfg.lambda_l1 > 0:
-            losses["L1"] = paddle.abs(fake - image).mean() * self.cfg.lambda_l1
+        if self.lambda_l1() > 0:
+            losses["L1"] = paddle.abs(fake - image).mean() * self.lambda_l1()
         return losses
 
     def discriminator_losses(self, semantics, image, instances, sketch=None, noise=None,
@@ -159,12 +175,3 @@ class Pix2PixModel(nn.Layer):
         if self.netE is not None:
             params += list(self.netE.parameters())
         return params
-
-
-def build_model(cfg, with_discriminator: bool = True, vgg_weights: Optional[str] = None) -> Pix2PixModel:
-    """The model of ``cfg``: :class:`Pix2PixModel` for an INADEConfig, GroupDNet's
-    :class:`~paddle_inade.smis.model.SMISModel` for an SMISConfig."""
-    if getattr(cfg, "model", None) == "smis":
-        from ..smis.model import SMISModel
-        return SMISModel(cfg, with_discriminator, vgg_weights)
-    return Pix2PixModel(cfg, with_discriminator, vgg_weights)

@@ -16,45 +16,10 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..config import PRESETS
 from ..io import read_options_file
 from ..option_help import HELP
 from ..option_parser import OptionParser
-from ..smis.config import PRESETS as SMIS_PRESETS
 from ..train_options import MODEL_CONFIGS, TrainOptions
-
-
-#: Complete runs, over all three groups. ``toy`` is what ``python tools/train.py`` runs.
-RUN_PRESETS: dict[str, dict[str, Any]] = {
-    "toy": {**PRESETS["toy"], "dataset_mode": "toy", "name": "toy_inade", "batchSize": 4,
-            "niter": 5, "niter_decay": 0, "lr": 0.002, "ema_nimg": 1000.0, "ema_rampup": 0.05,
-            "print_freq": 10, "display_freq": 125, "quality_freq": 125, "quality_layouts": 8,
-            "save_latest_freq": 125, "save_epoch_freq": 0, "gpu_ids": "0"},
-}
-for _name, _model in PRESETS.items():
-    RUN_PRESETS.setdefault(_name, {**_model, "dataset_mode": _name})
-
-#: GroupDNet's runs (``--model smis``): its released models' options and the toy scenes.
-#: The toy run learns ten times as fast as SMIS's lr 2e-4 (at 2e-4, after 600 steps, resampling one class
-#: still changed 76 % of the pixels outside it; at 2e-3, 25 %: README, GroupDNet).
-SMIS_RUN_PRESETS: dict[str, dict[str, Any]] = {
-    "toy": {**SMIS_PRESETS["toy"], "dataset_mode": "toy", "name": "toy_smis", "batchSize": 4,
-            "niter": 5, "niter_decay": 3, "lr": 0.002, "print_freq": 10, "display_freq": 100,
-            "save_latest_freq": 200, "save_epoch_freq": 4, "gpu_ids": "0", "model": "smis"},
-}
-for _name, _model in SMIS_PRESETS.items():
-    SMIS_RUN_PRESETS.setdefault(_name, {**_model, "dataset_mode": _name, "model": "smis"})
-
-
-def model_name(model: str) -> str:
-    """'inade' or 'smis' for a ``--model`` value (the original INADE calls its model pix2pix)."""
-    if model not in MODEL_CONFIGS:
-        raise ValueError(f"--model {model!r} is not one of {sorted(MODEL_CONFIGS)}")
-    return "smis" if model == "smis" else "inade"
-
-
-def run_presets(model: str = "inade") -> dict[str, dict[str, Any]]:
-    return SMIS_RUN_PRESETS if model_name(model) == "smis" else RUN_PRESETS
 
 
 def _groups(model: str = "inade"):
@@ -72,16 +37,17 @@ def _base_type(tp):
     return args[0] if args else tp
 
 
-def build_parser(description: str, model: str = "inade") -> argparse.ArgumentParser:
-    """Every option of the three groups (the model group of ``--model``), with defaults
-    suppressed so that only the options the user typed come back from ``parse_args``."""
+def build_parser(description: str, family) -> argparse.ArgumentParser:
+    """Every option of the three groups (the model group of ``family``, a
+    :class:`~paddle_inade.family.ModelFamily`), with defaults suppressed so that only the options
+    the user typed come back from ``parse_args``."""
     parser = OptionParser(description=description, argument_default=argparse.SUPPRESS)
     parser.add_argument("--config", help="options file: YAML (flat, or under model/data/train, as a run's "
                         "opt.yaml) or the original's opt.txt")
-    parser.add_argument("--preset", choices=sorted(run_presets(model)), help="a named set of options")
-    toy = run_presets(model).get("toy", {})
+    parser.add_argument("--preset", choices=sorted(family.run_presets), help="a named set of options")
+    toy = family.run_presets.get("toy", {})
     seen = set()
-    for group, cls in _groups(model).items():
+    for group, cls in _groups(family.name).items():
         arg_group = parser.add_argument_group(group)
         defaults = {f.name: f.default for f in dataclasses.fields(cls)}
         for name, tp in _field_types(cls).items():
@@ -125,8 +91,9 @@ def split_options(flat: Mapping[str, Any], source: str):
     return tuple(built)
 
 
-def resolve(args: Mapping[str, Any], model: str = "inade") -> dict[str, Any]:
-    """Flat options from parsed arguments: dataset defaults < preset < YAML < command line."""
+def resolve(args: Mapping[str, Any], family) -> dict[str, Any]:
+    """Flat options of a ``family`` run from parsed arguments: dataset defaults < preset < YAML <
+    command line."""
     from ..data import DataConfig
     args = dict(args)
     config_file, preset = args.pop("config", None), args.pop("preset", None)
@@ -136,12 +103,12 @@ def resolve(args: Mapping[str, Any], model: str = "inade") -> dict[str, Any]:
         raise type(exc)(f"--config {exc}") from exc
     if preset is None and not from_file and "dataset_mode" not in args:
         preset = "toy"
-    layered: dict[str, Any] = dict(run_presets(model)[preset]) if preset else {}
+    layered: dict[str, Any] = dict(family.run_presets[preset]) if preset else {}
     layered.update(from_file)
     layered.update(args)
     mode = layered.get("dataset_mode", "custom")
     dataset_defaults = dataclasses.asdict(DataConfig.for_dataset(mode, layered.get("phase", "train")))
-    return {**dataset_defaults, **layered, "model": model}
+    return {**dataset_defaults, **layered, "model": family.name}
 
 
 def options_to_yaml(model, data, train: TrainOptions) -> str:

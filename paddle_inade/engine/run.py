@@ -1,15 +1,15 @@
-"""From command-line arguments to a finished training run (what ``tools/train.py`` calls)."""
+"""From command-line arguments to a finished training run of one model family (the family is
+chosen by the caller: :mod:`paddle_inade.training_cli`, what ``tools/train.py`` calls)."""
 from __future__ import annotations
 
-import argparse
 import os
 from typing import Any, Optional, Sequence
 
 import paddle
 
 from ..device import select_device
-from ..io import read_options_file, read_saved_options
-from .options import TOY_NOTE, build_parser, model_name, resolve, split_options
+from ..io import read_saved_options
+from .options import build_parser, resolve, split_options
 from .trainer import Trainer
 
 #: Options about this invocation, not about the run: never taken from the saved opt.yaml.
@@ -44,41 +44,10 @@ def _check_fresh(exp_dir: str, overwrite: bool) -> None:
                               "--continue_train to resume, --name NEW for a new run, or --overwrite")
 
 
-def choose_model(argv: Optional[Sequence[str]] = None) -> str:
-    """'inade' or 'smis': ``--model``, else the ``model`` of ``--config``, else (resuming) the
-    saved run's, else inade. A ``--model`` that contradicts the run being resumed is an error."""
-    pre = argparse.ArgumentParser(add_help=False)
-    for option in ("--model", "--config", "--name"):
-        pre.add_argument(option)
-    pre.add_argument("--checkpoints_dir", default="./checkpoints")
-    pre.add_argument("--continue_train", action="store_true")
-    known, _ = pre.parse_known_args(argv)
-    saved = None
-    if known.continue_train and known.name:
-        folder = os.path.join(known.checkpoints_dir, known.name)
-        options = read_saved_options(folder) if os.path.isdir(folder) else None
-        if options is not None:
-            saved = model_name(str(options.train.get("model", "inade")))
-    if known.model:
-        model = model_name(known.model)
-        if saved is not None and saved != model:
-            raise ValueError(f"--continue_train: {known.name} is a --model {saved} run, not --model {model}")
-        return model
-    if known.config and os.path.isfile(known.config):
-        try:
-            value = read_options_file(known.config).train.get("model")
-        except ValueError as exc:
-            raise ValueError(f"--config {exc}") from exc
-        if isinstance(value, str):
-            return model_name(value)
-    return saved or "inade"
-
-
-def parse(argv: Optional[Sequence[str]] = None):
-    """Return (model cfg, data cfg, train options, overwrite flag) from the command line."""
-    model = choose_model(argv)
-    parser = build_parser("Train INADE / SPADE or GroupDNet (--model smis) with the originals' options. "
-                          + TOY_NOTE, model)
+def parse(argv: Optional[Sequence[str]], family, description: str = "Train with the originals' options"):
+    """Return (model cfg, data cfg, train options, overwrite flag) of a ``family`` run
+    (:class:`~paddle_inade.family.ModelFamily`) from the command line."""
+    parser = build_parser(description, family)
     parser.add_argument("--overwrite", action="store_true",
                         help="start afresh even if --name already holds checkpoints")
     parser.add_argument("--vgg_path", help="SMIS's name for --vgg_weights")
@@ -88,29 +57,27 @@ def parse(argv: Optional[Sequence[str]] = None):
         args.setdefault("vgg_weights", args.pop("vgg_path"))
     args.pop("model", None)
     given = {k: v for k, v in args.items() if k not in ("config", "preset")}
-    flat = resolve(args, model)
+    flat = resolve(args, family)
     if flat.get("continue_train"):
         flat = _check_resume(flat, given)
     model_cfg, data_cfg, opts = split_options(flat, "command line")
-    if model == "smis" and opts.quality_freq:
-        raise ValueError(f"--quality_freq {opts.quality_freq}: the quality measure is INADE's (instance noises "
-                         "and restyling through its encoder); a --model smis run takes --quality_freq 0 "
-                         "(compare GroupDNet with INADE by tools/eval_class_vs_instance.py)")
+    if opts.quality_freq and not family.quality_logging:
+        raise ValueError(f"--quality_freq {opts.quality_freq}: {family.no_quality}")
     return model_cfg, data_cfg, opts, overwrite
 
 
-def main(argv: Optional[Sequence[str]] = None, should_stop=None) -> Trainer:
-    """Parse, check, build and train. ``should_stop``: see :class:`Trainer` (a stop saves
-    ``latest`` and raises :class:`~.trainer.TrainingInterrupted`)."""
+def main(argv: Optional[Sequence[str]], family, should_stop=None, description: Optional[str] = None) -> Trainer:
+    """Parse, check, build and train a ``family`` run. ``should_stop``: see :class:`Trainer` (a
+    stop saves ``latest`` and raises :class:`~.trainer.TrainingInterrupted`)."""
     from ..data.setup import build_training_dataset
-    model_cfg, data_cfg, opts, overwrite = parse(argv)
+    model_cfg, data_cfg, opts, overwrite = parse(argv, family, *([description] if description else []))
     if not opts.continue_train:
         _check_fresh(opts.experiment_dir, overwrite)
     if paddle.distributed.get_world_size() > 1:
         paddle.distributed.init_parallel_env()
     select_device(opts.gpu_ids)
     dataset, data_cfg = build_training_dataset(data_cfg, model_cfg)
-    trainer = Trainer(model_cfg, data_cfg, opts, dataset, should_stop=should_stop)
+    trainer = Trainer(model_cfg, data_cfg, opts, dataset, should_stop=should_stop, family=family)
     if opts.continue_train:
         trainer.resume(opts.which_epoch)
     trainer.train()

@@ -18,12 +18,12 @@ import paddle
 from tqdm import tqdm
 
 from ..config import INADEConfig
+from ..family import ModelFamily
 from ..models import preprocess_input
 from ..io import atomic_write_text
 from .checkpoints import load_checkpoint, save_checkpoint
 from .trainer_state import decode_rng_state, encode_rng_state
 from .ema import WeightAverage
-from .model import build_model
 from .optim import OptimSettings, make_optimizers, set_learning_rates
 from .options import TrainOptions, options_to_yaml
 from .sampling import EpochBatchSampler, SeededDataset
@@ -59,10 +59,12 @@ class Trainer:
     """Builds everything from the three option groups and runs :meth:`train`."""
 
     def __init__(self, model_cfg: INADEConfig, data_cfg, opts: TrainOptions, dataset,
-                 collate_fn=None, should_stop: Optional[Callable[[], bool]] = None):
-        """``should_stop``: asked after every step; when it says True, training saves ``latest``
-        and raises :class:`TrainingInterrupted` (the tools pass a flag set by SIGINT / SIGTERM)."""
-        self.cfg, self.data_cfg, self.opts = model_cfg, data_cfg, opts
+                 collate_fn=None, should_stop: Optional[Callable[[], bool]] = None, *, family: ModelFamily):
+        """``family``: the model family of ``model_cfg`` (its training model, style codes and
+        pipeline; :func:`paddle_inade.families.family_of`). ``should_stop``: asked after every
+        step; when it says True, training saves ``latest`` and raises :class:`TrainingInterrupted`
+        (the tools pass a flag set by SIGINT / SIGTERM)."""
+        self.cfg, self.data_cfg, self.opts, self.family = model_cfg, data_cfg, opts, family
         self.should_stop = should_stop or (lambda: False)
         self.rank = paddle.distributed.get_rank()
         self.world = paddle.distributed.get_world_size()
@@ -75,7 +77,7 @@ class Trainer:
             raise ValueError(f"the dataset has {len(dataset)} samples: fewer than one batch of "
                              f"--batchSize {opts.batchSize} per process")
         paddle.seed(opts.seed + self.rank)
-        self.model = build_model(model_cfg, vgg_weights=opts.vgg_weights)
+        self.model = family.build_model(model_cfg, vgg_weights=opts.vgg_weights)
         self.optim = OptimSettings(opts.lr, opts.beta1, opts.beta2, opts.no_TTUR, opts.niter,
                                    opts.niter_decay)
         self.opt_g, self.opt_d = make_optimizers(self.model.generator_parameters(),
@@ -88,7 +90,8 @@ class Trainer:
         self.state = TrainerState()
         self.history: list[dict[str, float]] = []  # losses of every step run by this object
         self.last_quality = None  # (step, QualityReport) of the last measurement, for the closing lines
-        self.visuals = VisualLogger(os.path.join(self.dir, "vdl"), model_cfg) if self.rank == 0 else None
+        self.visuals = (VisualLogger(os.path.join(self.dir, "vdl"), model_cfg, family.style_codes)
+                        if self.rank == 0 else None)
 
     # ------------------------------------------------------------------ set-up
     def _amp_scalers(self):
@@ -242,7 +245,6 @@ class Trainer:
         """The quality measure (:mod:`paddle_inade.eval.quality`) of the sampling networks on a fixed
         set of evaluation layouts, logged to VisualDL as ``quality/*``; returns the report."""
         from ..eval.quality import evaluate_quality
-        from ..pipeline import INADEPipeline
         if self.quality_layouts is None:
             from ..data.setup import evaluation_layouts
             self.quality_layouts = evaluation_layouts(self.data_cfg, self.cfg, self.opts.quality_layouts)
@@ -250,7 +252,7 @@ class Trainer:
         modes = [(net, net.training) for net in (netG, netE) if net is not None]
         rng_state = paddle.get_rng_state()
         try:
-            report = evaluate_quality(INADEPipeline(self.cfg, netG, netE), self.quality_layouts,
+            report = evaluate_quality(self.family.pipeline_class(self.cfg, netG, netE), self.quality_layouts,
                                       self.opts.quality_samples, seed=self.opts.seed, n_restyle=2)
         finally:
             for net, training in modes:

@@ -19,11 +19,13 @@ class VisualLogger:
     drawn from the prior with different noise.
     """
 
-    def __init__(self, logdir: str, cfg: INADEConfig):
+    def __init__(self, logdir: str, cfg: INADEConfig, style_codes):
+        """``style_codes``: the model family's encoder step (see :func:`sample_grid`)."""
         from visualdl import LogWriter
         self.writer = LogWriter(logdir=logdir)
         self.logdir = logdir
         self.cfg = cfg
+        self.style_codes = style_codes
 
     def scalars(self, losses: dict, lr_g: float, lr_d: float, step: int) -> None:
         for key, value in losses.items():
@@ -36,7 +38,7 @@ class VisualLogger:
                 png_dir: str | None = None) -> None:
         """Log the grid of :func:`sample_grid` as image tag ``samples``; also write
         ``png_dir/step_<step>.png``."""
-        grid = sample_grid(netG, netE, batch, self.cfg, n_samples, seed)
+        grid = sample_grid(netG, netE, batch, self.cfg, self.style_codes, n_samples, seed)
         self.writer.add_image("samples", grid, step, dataformats="HWC")
         self.writer.flush()
         if png_dir is not None:
@@ -54,9 +56,10 @@ class VisualLogger:
         self.writer.close()
 
 
-def sample_grid(netG, netE, batch: dict, cfg: INADEConfig, n_samples: int, seed: int,
+def sample_grid(netG, netE, batch: dict, cfg: INADEConfig, style_codes, n_samples: int, seed: int,
                 max_rows: int = 4) -> np.ndarray:
-    """uint8 [H', W', 3] grid of ``netG``'s outputs for ``batch`` (``netE``: encoder or None).
+    """uint8 [H', W', 3] grid of ``netG``'s outputs for ``batch`` (``netE``: encoder or None;
+    ``style_codes(netE, cfg, semantics, image, instances)``: the family's z encoded from the photo).
 
     Rows (up to ``max_rows`` batch elements): label colours | instance boundaries | real |
     reconstruction (from the encoded photo, with an encoder) | ``n_samples`` prior samples. Runs
@@ -64,7 +67,6 @@ def sample_grid(netG, netE, batch: dict, cfg: INADEConfig, n_samples: int, seed:
     change the training run.
     """
     from ..data.visualize import colorize_label, instance_boundaries, make_grid, to_uint8_image
-    from .model import encode_styles
     rng_state = paddle.get_rng_state()
     nets = [net for net in (netG, netE) if net is not None]
     modes = [net.training for net in nets]
@@ -76,11 +78,7 @@ def sample_grid(netG, netE, batch: dict, cfg: INADEConfig, n_samples: int, seed:
         columns = []
         with paddle.no_grad():
             if netE is not None:
-                if getattr(cfg, "model", "inade") == "smis":  # GroupDNet: codes of the class crops
-                    from ..smis.model import reparameterized_codes
-                    z, _ = reparameterized_codes(netE, cfg, semantics, image)
-                else:
-                    z, _ = encode_styles(netE, cfg.is_inade, image, instances)
+                z = style_codes(netE, cfg, semantics, image, instances)
                 columns.append(netG(semantics, z=z, input_instances=instances, sketch=sketch))
             for _ in range(n_samples):
                 columns.append(netG(semantics, input_instances=instances, sketch=sketch))

@@ -26,19 +26,6 @@ MODEL_OPTIONS = ("netG", "netE", "ngf", "nef", "z_dim", "label_nc", "contain_don
                  "init_variance")
 
 
-def wants_smis(argv: Optional[Sequence[str]]) -> bool:
-    """True for ``--model smis``, or a ``--name`` whose saved run is a GroupDNet one."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--model")
-    pre.add_argument("--name")
-    pre.add_argument("--checkpoints_dir", default="./checkpoints")
-    known, _ = pre.parse_known_args(argv)
-    if known.model is not None:
-        return known.model == MODEL_NAME
-    saved = _saved(os.path.join(known.checkpoints_dir, known.name)) if known.name else None
-    return saved is not None and saved.train.get("model") == MODEL_NAME
-
-
 def _flag_or_value(text: Optional[str] = None) -> bool:
     """SMIS's ``--use_vae`` takes a value (any non-empty text is true); ours is also a flag."""
     return True if text is None else text.lower() not in ("", "0", "false", "no")
@@ -50,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None)
     p.add_argument("--checkpoints_dir", default="./checkpoints")
     p.add_argument("--which_epoch", default="latest")
+    p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=True,
+                   help="use the run's weight averages (<which_epoch>_net_G_ema, from training with "
+                        "--ema_nimg) when it has them")
     p.add_argument("--checkpoint", help="one generator file (.pdparams or SMIS's .pth) instead of --name")
     p.add_argument("--encoder", help="(not used by SMIS's test, which samples codes from the prior)")
     p.add_argument("--preset", help="model options of a released model: deepfashion, cityscapes, ade20k, toy")
@@ -123,7 +113,7 @@ def build(args):
         options.update(given)
         options.setdefault("netG", mode if mode in ("deepfashion", "cityscapes", "ade20k") else "deepfashion")
     pipe = GroupDNetPipeline.from_checkpoint(source, preset=args.preset, which_epoch=args.which_epoch,
-                                             encoder=args.encoder, device=args.gpu_ids, **options)
+                                             encoder=args.encoder, device=args.gpu_ids, ema=args.ema, **options)
     view = pipe.with_test_mask(args.test_mask) if args.test_mask != -1 else pipe
     from ..data.setup import check_family
     check_family(mode, pipe.cfg)

@@ -68,10 +68,7 @@ class SMISConfig(SynthesisOptions):
 
     # ------------------------------------------------------------------ derived
     model = MODEL_NAME
-    is_inade = False  # the shared engine and tools ask these of every model config
-    add_sketch = False
-    prior_fraction = 0.0  # INADE's training aids are not offered for GroupDNet
-    lambda_l1 = 0.0
+    is_inade = False  # preprocess_input's question: no instance one-hot maps (GroupDNet codes classes)
 
     @property
     def layout(self) -> str:
@@ -188,5 +185,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 SMISConfig.presets = PRESETS
+SMISConfig.model_names = (MODEL_NAME,)
+SMISConfig.title = "GroupDNet"
+SMISConfig.tools_hint = "tools/test.py --model smis or paddle_inade.smis.pipeline.GroupDNetPipeline"
 SMISConfig.preset_kind = "SMIS preset"
 SMISConfig.ignored_keys = frozenset({"semantic_nc", "model"})

@@ -14,6 +14,7 @@ import paddle
 
 from ..engine.model import Pix2PixModel
 from ..models import kld_loss
+from ..models.vgg import SPADE_WEIGHTS
 from .class_crops import encoder_input
 from .config import SMISConfig
 
@@ -25,6 +26,11 @@ def reparameterized_codes(netE, cfg: SMISConfig, semantics, image, noise=None):
     std = paddle.exp(0.5 * logvar)
     eps = paddle.randn(std.shape) if noise is None else noise
     return eps * std + mu, kld_loss(mu, logvar)
+
+
+def class_codes(netE, cfg: SMISConfig, semantics, image, instances=None):
+    """The generator's z encoded from the class crops of ``image`` (the family's ``style_codes``)."""
+    return reparameterized_codes(netE, cfg, semantics, image)[0]
 
 
 class SMISModel(Pix2PixModel):
@@ -42,6 +48,19 @@ class SMISModel(Pix2PixModel):
         from . import build_discriminator, build_encoder, build_generator
         return (build_generator(cfg), build_encoder(cfg),
                 build_discriminator(cfg) if with_discriminator else None)
+
+    # SPADE's loss choices: its VGG weights, feature matching over every layer, no INADE training aids
+    def vgg_layer_weights(self):
+        return SPADE_WEIGHTS
+
+    def feat_min_layer(self) -> int:
+        return 0
+
+    def lambda_l1(self) -> float:
+        return 0.0
+
+    def prior_count(self, batch: int) -> int:
+        return 0
 
     def class_crops(self, semantics: paddle.Tensor, image: paddle.Tensor) -> paddle.Tensor:
         """[N, 3 L, Ht, Wt]: the encoder's input (see :mod:`.class_crops`)."""

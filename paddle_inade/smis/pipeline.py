@@ -24,7 +24,7 @@ import numpy as np
 import paddle
 
 from ..device import select_device
-from ..io import atomic_folder, check_run_folder, load_weights, read_saved_options, run_weights
+from ..io import atomic_folder, check_run_folder, load_weights, read_saved_options, run_weight_files, run_weights
 from ..models import preprocess_input
 from ..nn import remove_spectral_norm
 from ..noise import Seed, generators
@@ -52,22 +52,26 @@ class GroupDNetPipeline:
                 net.eval()
                 remove_spectral_norm(net)
 
+    takes_sketch = False  # GroupDNet takes no sketch (see generate)
+
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_checkpoint(cls, path: PathLike, config: Union[SMISConfig, Mapping, None] = None,
                         preset: Optional[str] = None, which_epoch: str = "latest",
                         encoder: Optional[PathLike] = None, device: Optional[str] = None,
-                        **options) -> "GroupDNetPipeline":
+                        ema: bool = True, **options) -> "GroupDNetPipeline":
         """Load a run of ``tools/train.py --model smis`` (``opt.yaml`` + ``<epoch>_net_G.pdparams``),
         a folder of SMIS's own checkpoints (``<epoch>_net_G.pth``, options from ``preset``,
         ``config`` and ``options`` such as ``netG='ADE20K', ngf=64``) or one generator file.
 
-        The encoder is loaded when its file is there (``<epoch>_net_E.*`` or ``encoder``). Spectral
-        norms are folded into the convolutions (inference only).
+        The encoder is loaded when its file is there (``<epoch>_net_E.*`` or ``encoder``). ``ema``:
+        in a run folder, take the weight averages (``<epoch>_net_G_ema`` and ``_net_E_ema``, written
+        when trained with ``--ema_nimg``) when there are any, as INADEPipeline; False takes the
+        trained weights themselves. Spectral norms are folded into the convolutions (inference only).
         """
         select_device(_device_arg(device))
         cfg, g_file, e_file = resolve_checkpoint(os.fspath(path), config, preset, which_epoch, encoder,
-                                                 options)
+                                                 options, ema)
         netG = build_generator(cfg, init=False)
         load_weights(netG, g_file)
         netE = None
@@ -205,6 +209,8 @@ class GroupDNetPipeline:
 
 
 class _TestMaskView:
+    takes_sketch = False
+
     def __init__(self, pipe: GroupDNetPipeline, class_id: int):
         self.pipe, self.class_id, self.cfg = pipe, class_id, pipe.cfg
 
@@ -217,8 +223,10 @@ def _check_n(n_samples: int) -> None:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
 
 
-def resolve_checkpoint(path: str, config, preset, which_epoch: str, encoder, options: Mapping):
-    """(SMISConfig, generator file, encoder file or None) for :meth:`GroupDNetPipeline.from_checkpoint`."""
+def resolve_checkpoint(path: str, config, preset, which_epoch: str, encoder, options: Mapping,
+                       ema: bool = True):
+    """(SMISConfig, generator file, encoder file or None) for :meth:`GroupDNetPipeline.from_checkpoint`
+    (in a run folder, the weight averages when ``ema`` and the run has them)."""
     if os.path.isfile(path):
         cfg, g_file = _config(config, preset, options, None, path), path
     elif os.path.splitext(path)[1]:
@@ -226,11 +234,11 @@ def resolve_checkpoint(path: str, config, preset, which_epoch: str, encoder, opt
     else:
         check_run_folder(path)  # raises, naming the runs that are there
         cfg = _config(config, preset, options, read_saved_options(path), path)
-        g_file = run_weights(path, which_epoch, "G")
-        encoder = encoder or run_weights(path, which_epoch, "E")
-        if g_file is None:
+        if run_weights(path, which_epoch, "G") is None:
             raise FileNotFoundError(f"{path}: no {which_epoch}_net_G.pdparams or {which_epoch}_net_G.pth "
                                     f"(the folder holds: {', '.join(sorted(os.listdir(path))[:8])})")
+        g_file, e_file = run_weight_files(path, which_epoch, ema)
+        encoder = encoder or e_file
     if encoder is not None and not os.path.isfile(encoder):
         raise FileNotFoundError(f"{encoder}: no encoder checkpoint")
     return cfg, g_file, None if encoder is None else os.fspath(encoder)
