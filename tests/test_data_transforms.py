@@ -181,3 +181,29 @@ def test_flip_moves_photo_with_label(tmp_path):
         np.testing.assert_array_equal(red[:24], s["label"][0, :24])
         flips.add(int(s["label"][0, 0, 0]))
     assert flips == {0, 3}
+
+
+def test_seeded_samples_leave_the_global_generators_alone(tmp_path):
+    """The trainer's per-sample augmentation comes from its own random.Random: the same draws as
+    the original's seeded global generator, and Python's and NumPy's global state untouched."""
+    import random
+
+    from paddle_inade.data import DataConfig, create_dataset
+    from paddle_inade.data.toy_scenes import write_toy_dataset
+    from paddle_inade.engine.sampling import SeededDataset
+    root = write_toy_dataset(str(tmp_path / "toy"), n_images=4, size=64, n_val=0)
+    cfg = DataConfig.for_dataset("toy", dataroot=root, preprocess_mode="resize_and_crop", load_size=80,
+                                 crop_size=64)
+    dataset = create_dataset(cfg)
+    seeded = SeededDataset(dataset, seed=3)
+    random.seed(123)
+    np.random.seed(456)
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    ours = [seeded[i] for i in range(len(dataset))]
+    assert random.getstate() == python_state
+    assert all(np.array_equal(a, b) for a, b in zip(np.random.get_state(), numpy_state))
+    for i, sample in enumerate(ours):  # the original's way: seed the global generator, then load
+        random.seed((3 * 1_000_003 + 1 * 10_007 + i) % (2 ** 32))
+        expected = dataset[i]
+        assert np.array_equal(sample["image"], expected["image"]) and np.array_equal(sample["label"], expected["label"])
+    assert len({s["image"].tobytes() for s in ours}) == len(ours)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 from dataclasses import dataclass
 from typing import Optional
 
@@ -153,6 +154,11 @@ class PairedDataset(paddle.io.Dataset):
         return len(self.items)
 
     def __getitem__(self, index: int) -> dict:
+        return self.load(index)
+
+    def load(self, index: int, rng: Optional[random.Random] = None) -> dict:
+        """Sample ``index``; its random crop and flip drawn from ``rng`` (default: Python's
+        global ``random``, as the original)."""
         cfg = self.cfg
         label_path, image_path, inst_path, sketch_path = self.items[index]
         raw = read_label_map(label_path)
@@ -160,7 +166,7 @@ class PairedDataset(paddle.io.Dataset):
         photo = read_photo(image_path)
         size = raw.shape[:2]
         _check_same_size(size, label_path, photo.shape[:2], image_path)
-        params = get_params(cfg, (size[1], size[0]))
+        params = get_params(cfg, (size[1], size[0]), rng)
         raw = apply_transform(resizable(raw, label_path), cfg, params, nearest=True)
         instance, k = self._instances(inst_path, raw, label_path, size, params)
         return {"label": self._class_ids(raw)[None],

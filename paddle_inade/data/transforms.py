@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -50,15 +51,18 @@ def resized_size(mode: str, width: int, height: int, load_size: int) -> tuple[in
     return width, height
 
 
-def get_params(cfg, size: tuple[int, int]) -> TransformParams:
+def get_params(cfg, size: tuple[int, int], rng: Optional[random.Random] = None) -> TransformParams:
     """Random crop corner and flip for an image of ``size`` = (w, h).
 
-    Uses Python's ``random`` as the original does (``SeededDataset`` seeds it per sample).
+    Draws as the original does (``randint``, ``randint``, ``random``), from ``rng`` (a
+    ``random.Random``; the trainer's ``SeededDataset`` gives one per sample) or, without one,
+    from Python's global ``random`` as the original.
     """
+    rng = random if rng is None else rng
     new_w, new_h = resized_size(cfg.preprocess_mode, size[0], size[1], cfg.load_size)
-    x = random.randint(0, max(0, new_w - cfg.crop_size))
-    y = random.randint(0, max(0, new_h - cfg.crop_size))
-    return TransformParams((x, y), random.random() > 0.5)
+    x = rng.randint(0, max(0, new_w - cfg.crop_size))
+    y = rng.randint(0, max(0, new_h - cfg.crop_size))
+    return TransformParams((x, y), rng.random() > 0.5)
 
 
 def _photo_resize(array: np.ndarray, w: int, h: int) -> np.ndarray:

@@ -46,7 +46,13 @@ class SeededDataset:
         return len(self.dataset)
 
     def __getitem__(self, index: int) -> Any:
+        """The sample with its augmentation drawn from its own ``random.Random``: the draws the
+        original takes from the global one after seeding it, without touching the global one.
+        A dataset without ``load(index, rng)`` (not one of ours) gets the original's way: the
+        global ``random`` and NumPy generators seeded for the sample."""
         seed = (self.seed * 1_000_003 + self.epoch * 10_007 + int(index)) % (2 ** 32)
+        if hasattr(self.dataset, "load"):
+            return self.dataset.load(index, random.Random(seed))
         np.random.seed(seed)
         random.seed(seed)
         return self.dataset[index]
