@@ -77,6 +77,9 @@ def test_shifted_path_is_chosen_only_where_it_pays():
         assert choose_impl(big, weight, 2, 1, 2) == "reference"  # stride 2
         assert choose_impl(big, paddle.zeros([128, 64, 3, 3]), 1, 1, 2) == "reference"  # wide outputs
         assert choose_impl(big, paddle.zeros([64, 64, 1, 1]), 1, 0, 2) == "reference"  # 1x1
+        square = paddle.zeros([128, 64, 3, 3])  # 2 groups of 64 -> 64
+        assert choose_impl(paddle.zeros([1, 128, 128, 128]), square, 1, 1, 2) == "shifted"
+        assert choose_impl(paddle.zeros([1, 128, 64, 64]), square, 1, 1, 2) == "reference"
     x = big.clone()
     x.stop_gradient = False
     assert choose_impl(x, weight, 1, 1, 2) == "reference"  # autograd: Paddle's kernel

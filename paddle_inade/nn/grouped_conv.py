@@ -102,9 +102,11 @@ def choose_impl(x: paddle.Tensor, weight: paddle.Tensor, stride, padding, groups
 
     The shifted path runs only on the CPU, in dynamic mode, without autograd (its backward, nine
     slice gradients and products, measured 3-50x Paddle's), for stride 1, a kernel larger than
-    1 x 1 with padding < k, maps of at least :data:`SHIFTED_MIN_POSITIONS` positions, and groups
-    whose outputs are at most half as wide as their inputs (the shifted adds then move at most
-    half what the unfold moves). Measured in ``benchmarks/bench_groupdnet.py``.
+    1 x 1 with padding < k, and either maps of at least :data:`SHIFTED_MIN_POSITIONS` positions
+    with groups whose outputs are at most half as wide as their inputs (the shifted adds then
+    move at most half what the unfold moves), or maps of at least :data:`SHIFTED_EVEN_POSITIONS`
+    with outputs at most as wide as inputs of 64 channels or more. Measured in
+    ``benchmarks/bench_groupdnet.py``.
     """
     fout, cg, k, _ = weight.shape
     stride, padding = _square(stride), _square(padding)
@@ -112,16 +114,20 @@ def choose_impl(x: paddle.Tensor, weight: paddle.Tensor, stride, padding, groups
         return "reference"
     if not paddle.in_dynamic_mode() or not x.place.is_cpu_place() or _needs_grad(x, weight):
         return "reference"
-    large = x.shape[2] * x.shape[3] >= SHIFTED_MIN_POSITIONS
-    return "shifted" if large and 2 * (fout // groups) <= cg else "reference"
+    positions, fg = x.shape[2] * x.shape[3], fout // groups
+    narrow = positions >= SHIFTED_MIN_POSITIONS and 2 * fg <= cg
+    even = positions >= SHIFTED_EVEN_POSITIONS and fg <= cg and cg >= 64
+    return "shifted" if narrow or even else "reference"
 
 
 def _needs_grad(x: paddle.Tensor, weight: paddle.Tensor) -> bool:
     return paddle.is_grad_enabled() and not (x.stop_gradient and weight.stop_gradient)
 
 
-#: smallest map (H * W) on which the shifted path is chosen
+#: smallest map (H * W) on which the shifted path is chosen (group outputs <= half the inputs)
 SHIFTED_MIN_POSITIONS = 64 * 64
+#: smallest map on which it is chosen for group outputs as wide as the inputs
+SHIFTED_EVEN_POSITIONS = 128 * 128
 
 
 def grouped_conv2d(x: paddle.Tensor, weight: paddle.Tensor, stride: int = 1, padding: int = 0,
