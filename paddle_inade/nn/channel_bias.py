@@ -6,7 +6,8 @@ more than one sample: measured on a 2-core CPU, [8, 16, 64, 64] forward + backwa
 :func:`add_channel_bias`, which adds the bias to the rows of the [N * C, H * W] view (the same
 numbers; the bias gradient up to float rounding).
 ``F.conv2d(x, w, bias)`` adds its bias exactly that slow way, so the layers here call
-:func:`conv2d`, which adds it with :func:`add_channel_bias`.
+:func:`conv2d`, which adds it with :func:`add_channel_bias` (and runs grouped convolutions
+through :func:`~.grouped_conv.grouped_conv2d`).
 
 :func:`add_channel_bias_reference` is the readable version (tests compare the two).
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 import paddle
 import paddle.nn.functional as F
 from paddle import nn
+
+from .grouped_conv import grouped_conv2d
 
 
 def add_channel_bias_reference(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
@@ -34,20 +37,27 @@ def add_channel_bias(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
 
 
 def conv2d(x: paddle.Tensor, weight: paddle.Tensor, bias: paddle.Tensor | None = None,
-           stride: int = 1, padding: int = 0, groups: int = 1) -> paddle.Tensor:
+           stride: int = 1, padding: int = 0, groups: int = 1, impl: str = "auto") -> paddle.Tensor:
     """``F.conv2d(x, weight, bias, stride, padding, groups=groups)`` with the bias added by
-    :func:`add_channel_bias`.
+    :func:`add_channel_bias`; with ``groups`` > 1 the convolution is
+    :func:`~.grouped_conv.grouped_conv2d` (``impl``: its choice of path).
 
     x [N, C, H, W], weight [F, C / groups, k, k], bias [F] or None -> [N, F, H', W'].
     """
-    out = F.conv2d(x, weight, None, stride=stride, padding=padding, groups=groups)
+    if groups == 1:
+        out = F.conv2d(x, weight, None, stride=stride, padding=padding)
+    else:
+        out = grouped_conv2d(x, weight, stride=stride, padding=padding, groups=groups, impl=impl)
     return out if bias is None else add_channel_bias(out, bias)
 
 
 class Conv2D(nn.Conv2D):
     """``paddle.nn.Conv2D`` (same arguments, parameters and state names) whose forward adds the
-    bias with :func:`add_channel_bias`. Square kernels, groups, no dilation."""
+    bias with :func:`add_channel_bias`. Square kernels, groups, no dilation. ``impl``: the
+    grouped convolution's path (see :func:`~.grouped_conv.grouped_conv2d`)."""
+
+    impl = "auto"
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         return conv2d(x, self.weight, self.bias, stride=self._stride, padding=self._padding,
-                      groups=self._groups)
+                      groups=self._groups, impl=self.impl)

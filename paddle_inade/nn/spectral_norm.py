@@ -52,8 +52,11 @@ class SpectralConv2D(nn.Layer):
 
     Input [N, in_channels, H, W] -> output [N, out_channels, H', W']. With ``groups`` > 1 the
     weight is [out, in / groups, k, k] and, as torch does, the norm is taken of that weight
-    reshaped to [out, -1] (all groups together).
+    reshaped to [out, -1] (all groups together). ``impl``: the grouped convolution's path (see
+    :func:`~.grouped_conv.grouped_conv2d`).
     """
+
+    impl = "auto"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
                  stride: int = 1, padding: int = 0, bias: bool = True, groups: int = 1):
@@ -77,7 +80,7 @@ class SpectralConv2D(nn.Layer):
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         weight = spectral_weight(self.weight_orig, self.weight_u, self.weight_v, self.training)
         return conv2d(x, weight, self.bias, stride=self.stride, padding=self.padding,
-                      groups=self.groups)
+                      groups=self.groups, impl=self.impl)
 
 
 def make_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,

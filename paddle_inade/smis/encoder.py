@@ -13,6 +13,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from ..models.norm_layers import conv_norm
+from ..nn.channel_bias import Conv2D
 from ..nn.norm_spec import PlainNormSpec
 from .plan import CODE_NC, encoder_widths
 
@@ -34,8 +35,8 @@ class ConvEncoder(nn.Layer):
         for i in range(n_layers):
             setattr(self, f"layer{i + 1}", conv_norm(widths[i], widths[i + 1], 3, 2, 1, norm,
                                                      groups=label_nc, precise=True))
-        self.fc_mu = nn.Conv2D(widths[-1], CODE_NC * label_nc, 3, padding=1, groups=label_nc)
-        self.fc_var = nn.Conv2D(widths[-1], CODE_NC * label_nc, 3, padding=1, groups=label_nc)
+        self.fc_mu = Conv2D(widths[-1], CODE_NC * label_nc, 3, padding=1, groups=label_nc)
+        self.fc_var = Conv2D(widths[-1], CODE_NC * label_nc, 3, padding=1, groups=label_nc)
 
     def forward(self, x: paddle.Tensor):
         if x.ndim != 4 or x.shape[1] != 3 * self.label_nc:

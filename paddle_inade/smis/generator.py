@@ -15,6 +15,7 @@ from paddle import nn
 
 from ..models.generator import run_trunk
 from ..models.resnet_block import SPADEResnetBlock
+from ..nn.channel_bias import Conv2D
 from .config import SMISConfig
 from .plan import conv_img_channels, fc_spec
 from .resnet_block import SPADEV2ResnetBlock
@@ -33,7 +34,7 @@ class GroupDNetGenerator(nn.Layer):
         self.sh, self.sw = cfg.latent_size
         L, nf, norm = cfg.semantic_nc, cfg.ngf, cfg.g_norm
         cin, cout, groups = fc_spec(self.layout, L, nf)
-        self.fc = nn.Conv2D(cin, cout, 3, padding=1, groups=groups)
+        self.fc = Conv2D(cin, cout, 3, padding=1, groups=groups)  # grouped: grouped_conv2d
         self.block_names = []
         for spec in cfg.blocks():
             if spec.plain:  # SPADE's ungrouped block on the whole label map
