@@ -25,6 +25,7 @@ from .io import (SavedOptions, check_run_folder, load_weights, read_options_file
                  run_weight_files)
 from .models import build_encoder, build_generator, preprocess_input
 from .nn import remove_spectral_norm
+from .nn.modes import eval_mode
 from .train_options import MODEL_CONFIGS
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,8 @@ def _check_classes(label: np.ndarray, cfg: INADEConfig, name: str) -> None:
 
 # --------------------------------------------------------------------------- pipeline
 class INADEPipeline:
-    """A generator (and encoder) in eval mode, with NumPy in and out.
+    """A generator (and encoder) run in eval mode, with NumPy in and out; networks passed in
+    are left as they are (each call runs them in eval mode and gives their modes back).
 
     Args:
         cfg: the model options the networks were built with.
@@ -157,9 +159,6 @@ class INADEPipeline:
 
     def __init__(self, cfg: INADEConfig, netG, netE=None):
         self.cfg, self.netG, self.netE = cfg, netG, netE
-        self.netG.eval()
-        if netE is not None:
-            netE.eval()
 
     @property
     def takes_sketch(self) -> bool:
@@ -211,6 +210,7 @@ class INADEPipeline:
         log.debug("loaded %s%s", g_file, f" and {e_file}" if e_file else "")
         for net in (netG, netE):
             if net is not None:
+                net.eval()  # the pipeline's own networks
                 remove_spectral_norm(net)  # inference only: sigma once, not in every forward
         return cls(cfg, netG, netE)
 
@@ -234,7 +234,7 @@ class INADEPipeline:
         semantics, _, instances, sketch_t = layout.inputs(None, sketch)
         rngs = generators(seed, layout.batch)
         out = []
-        with paddle.no_grad():
+        with paddle.no_grad(), eval_mode(self.netG):
             for _ in range(n_samples):
                 noise, noise_ins = self._noises(layout, rngs)
                 if shared_noise:  # control: every instance gets the first one's noise
@@ -260,7 +260,7 @@ class INADEPipeline:
             raise ValueError(f"{name} {list(image.shape[:1]) + list(image.shape[2:])} (N, H, W) "
                              f"must match its instance map {list(layout.label.shape)}")
         _, image_t, instances, _ = layout.inputs(image)
-        with paddle.no_grad():
+        with paddle.no_grad(), eval_mode(self.netE):
             return self.netE(image_t, instances)
 
     def _z(self, layout: Layout, image, name: str = "image") -> list:
@@ -376,7 +376,7 @@ class INADEPipeline:
             mu_std = [styles["s_mu"], np.exp(0.5 * np.asarray(styles["s_logvar"])),
                       styles["b_mu"], np.exp(0.5 * np.asarray(styles["b_logvar"]))]
             z = [paddle.to_tensor(np.asarray(t, np.float32)) for t in mu_std]
-        with paddle.no_grad():
+        with paddle.no_grad(), eval_mode(self.netG):
             fake = self.netG(semantics, z=z, input_instances=instances, sketch=sketch_t,
                              noise=paddle.to_tensor(np.asarray(noise, np.float32)),
                              noise_ins=paddle.to_tensor(np.asarray(noise_ins, np.float32))).numpy()

@@ -13,6 +13,7 @@ from paddle_inade.data.toy_scenes import render_scene
 from paddle_inade.interactive import (InstanceSession, ReferenceStyles, export_pngs, fit_layout, fit_reference,
                                       locate, measure_leak, read_layout_files, read_reference_files, tile_strip)
 from paddle_inade.pipeline import INADEPipeline, Layout
+from paddle_inade.nn.modes import eval_mode
 
 CFG = INADEConfig(norm_mode="inade", use_vae=True, label_nc=6, crop_size=32, ngf=2, z_dim=8,
                   noise_nc=4, norm_G="spectralspadebatch3x3", init_variance=1.0)
@@ -40,7 +41,7 @@ def direct(pipe, label, inst, noise, noise_ins, z=None):
     n = noise.shape[0]
     semantics, _, instances, _ = Layout(np.broadcast_to(label, (n, *label.shape)),
                                         np.broadcast_to(inst, (n, *inst.shape)), CFG).inputs()
-    with paddle.no_grad():
+    with paddle.no_grad(), eval_mode(pipe.netG):  # as the pipeline runs it
         return pipe.netG(semantics, z=z, input_instances=instances, noise=paddle.to_tensor(noise),
                          noise_ins=paddle.to_tensor(noise_ins)).numpy()
 

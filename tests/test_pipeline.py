@@ -345,3 +345,23 @@ def test_demo_tool_writes_a_montage(tmp_path, pipe):
     assert demo.main(argv + ["--map", "1:99", "--out", str(tmp_path / "x.png")]) == 2
     assert demo.main(argv + ["--map", "1-2", "--out", str(tmp_path / "x.png")]) == 2
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_pipeline_leaves_the_callers_networks_in_their_mode(scene):
+    """INADEPipeline runs networks handed to it in eval mode for each call and gives every layer its
+    mode back (a layer the caller set apart from its parent too)."""
+    paddle.seed(0)
+    netG, netE = build_generator(CFG), build_encoder(CFG)
+    netG.train()
+    netE.train()
+    odd = netG.sublayers()[3]
+    odd.eval()
+    pipe = INADEPipeline(CFG, netG, netE)
+    label, inst, image = scene
+    train_modes = [layer.training for layer in netG.sublayers()]
+    out = pipe.generate(label, inst, seed=2)
+    pipe.restyle(label, inst, image, label, inst, {int(inst.max()): int(inst.max())}, seed=2)
+    assert netG.training and netE.training and not odd.training
+    assert [layer.training for layer in netG.sublayers()] == train_modes
+    netG.eval()
+    np.testing.assert_array_equal(out, pipe.generate(label, inst, seed=2))

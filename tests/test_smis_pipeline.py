@@ -125,3 +125,23 @@ def test_measure_reports_both_measurements(pipe):
     label, inst, _ = layouts[0]
     series = resample_class(pipe, label, inst, 3, 2, 0)
     assert series.shape == (2, 64, 64, 3)
+
+
+def test_the_pipeline_leaves_the_callers_networks_as_they_are(scene):
+    """Networks handed to GroupDNetPipeline keep their training mode and their spectral norms; each
+    call runs them in eval mode (the same images as networks put in eval mode by hand)."""
+    from paddle_inade.nn import SpectralConv2D
+    cfg = SMISConfig.preset("toy")
+    paddle.seed(5)
+    netG, netE = build_generator(cfg), build_encoder(cfg)
+    netG.train()
+    netE.train()
+    pipe = GroupDNetPipeline(cfg, netG, netE)
+    label, inst, image = scene
+    first = pipe.generate(label, inst, seed=1)
+    assert netG.training and netE.training and all(layer.training for layer in netG.sublayers())
+    assert any(isinstance(layer, SpectralConv2D) for layer in netG.sublayers())
+    pipe.encode(label, image, inst)
+    assert netE.training
+    netG.eval()
+    np.testing.assert_array_equal(first, pipe.generate(label, inst, seed=1))

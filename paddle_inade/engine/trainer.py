@@ -248,15 +248,12 @@ class Trainer:
         if self.quality_layouts is None:
             from ..data.setup import evaluation_layouts
             self.quality_layouts = evaluation_layouts(self.data_cfg, self.cfg, self.opts.quality_layouts)
-        netG, netE = self.sampling_nets()
-        modes = [(net, net.training) for net in (netG, netE) if net is not None]
+        netG, netE = self.sampling_nets()  # the pipeline runs them in eval mode and gives their modes back
         rng_state = paddle.get_rng_state()
         try:
             report = evaluate_quality(self.family.pipeline_class(self.cfg, netG, netE), self.quality_layouts,
                                       self.opts.quality_samples, seed=self.opts.seed, n_restyle=2)
         finally:
-            for net, training in modes:
-                net.train() if training else net.eval()
             paddle.set_rng_state(rng_state)
         self.visuals.quality(report.scalars(), self.state.total_steps)
         self.last_quality = (self.state.total_steps, report)

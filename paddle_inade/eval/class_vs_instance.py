@@ -16,6 +16,7 @@ import numpy as np
 import paddle
 
 from ..data.toy_scenes import OBJECTS
+from ..nn.modes import eval_mode
 from .diversity import instance_classes, instance_mean_colours, same_class_correlation
 
 THRESHOLD = 8.0  # a pixel "changed" when one of its channels moved by more than this (0-255)
@@ -61,7 +62,7 @@ def _inade_resample(pipe, label, instance, class_id, n_samples, seed) -> np.ndar
     for _ in range(n_samples):
         fresh = noise.copy()
         fresh[:, ids] = rng.standard_normal((1, len(ids), 2, pipe.cfg.noise_nc), dtype=np.float32)
-        with paddle.no_grad():
+        with paddle.no_grad(), eval_mode(pipe.netG):
             fake = pipe.netG(semantics, input_instances=instances, noise=paddle.to_tensor(fresh),
                              noise_ins=noise_ins)
         outs.append(to_uint8(fake.numpy())[0])

@@ -15,6 +15,7 @@ RNG is not touched).
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from ..device import select_device
 from ..io import atomic_folder, check_run_folder, load_weights, read_saved_options, run_weight_files, run_weights
 from ..models import preprocess_input
 from ..nn import remove_spectral_norm
+from ..nn.modes import eval_mode
 from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, _device_arg, to_uint8
 from . import build_encoder, build_generator
@@ -39,18 +41,24 @@ PathLike = Union[str, os.PathLike]
 CONFIG_FILE, G_FILE, E_FILE = "smis_config.json", "G.pdparams", "E.pdparams"
 
 
+def _folded_state(net) -> dict:
+    """``net``'s state with its spectral norms folded into the convolutions (what
+    :meth:`GroupDNetPipeline.from_pretrained` builds), computed on a copy: ``net`` is unchanged."""
+    folded = copy.deepcopy(net)
+    folded.eval()
+    remove_spectral_norm(folded)
+    return folded.state_dict()
+
+
 class GroupDNetPipeline:
     """Inference with a GroupDNet generator (and, for ``encode``, its encoder).
 
-    The networks are put in eval mode and their spectral norms folded into the convolutions
-    (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs; load weights before)."""
+    Each call runs the networks in eval mode and gives their modes back; networks passed in are
+    otherwise left as they are. The loaders fold the spectral norms of the networks they build
+    into the convolutions (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs)."""
 
     def __init__(self, cfg: SMISConfig, netG, netE=None):
         self.cfg, self.netG, self.netE = cfg, netG, netE
-        for net in (netG, netE):
-            if net is not None:
-                net.eval()
-                remove_spectral_norm(net)
 
     takes_sketch = False  # GroupDNet takes no sketch (see generate)
 
@@ -78,6 +86,10 @@ class GroupDNetPipeline:
         if e_file is not None:
             netE = build_encoder(cfg, init=False)
             load_weights(netE, e_file)
+        for net in (netG, netE):
+            if net is not None:
+                net.eval()
+                remove_spectral_norm(net)  # inference only: sigma once, not in every forward
         return cls(cfg, netG, netE)
 
     def save_pretrained(self, folder: PathLike) -> None:
@@ -86,9 +98,9 @@ class GroupDNetPipeline:
         with atomic_folder(folder) as tmp:
             with open(os.path.join(tmp, CONFIG_FILE), "w", encoding="utf-8") as fh:
                 json.dump({"model": MODEL_NAME, **self.cfg.to_dict()}, fh, indent=1, sort_keys=True)
-            paddle.save(self.netG.state_dict(), os.path.join(tmp, G_FILE))
+            paddle.save(_folded_state(self.netG), os.path.join(tmp, G_FILE))
             if self.netE is not None:
-                paddle.save(self.netE.state_dict(), os.path.join(tmp, E_FILE))
+                paddle.save(_folded_state(self.netE), os.path.join(tmp, E_FILE))
 
     @classmethod
     def from_pretrained(cls, folder: PathLike, device: Optional[str] = None) -> "GroupDNetPipeline":
@@ -110,6 +122,7 @@ class GroupDNetPipeline:
                 nets.append(None)
                 continue
             net = build(cfg, init=False)
+            net.eval()
             remove_spectral_norm(net)
             load_weights(net, file)
             nets.append(net)
@@ -158,7 +171,7 @@ class GroupDNetPipeline:
         return np.stack(draws).reshape(len(rngs), self.cfg.code_nc, sh, sw)
 
     def _run(self, semantics, codes: np.ndarray) -> np.ndarray:
-        with paddle.no_grad():
+        with paddle.no_grad(), eval_mode(self.netG):
             return self.netG(semantics, paddle.to_tensor(codes)).numpy()
 
     # ------------------------------------------------------------------ public
@@ -199,7 +212,7 @@ class GroupDNetPipeline:
         if self.netE is None:
             raise ValueError("no encoder loaded (<epoch>_net_E beside the generator, or encoder=FILE)")
         semantics, photo = self._semantics(label, instance, image)
-        with paddle.no_grad():
+        with paddle.no_grad(), eval_mode(self.netE):
             mu, logvar = self.netE(encoder_input(self.cfg, semantics, photo))
         return {"mu": mu.numpy(), "logvar": logvar.numpy()}
 
