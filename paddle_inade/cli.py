@@ -281,8 +281,8 @@ def pipeline_from_args(args, device: Optional[str] = None):
 
 
 def layout_bar(desc: str, unit: str = "layout"):
-    """A progress bar for a tool's loop (tqdm on stderr, gone when done): ``layout_bar("measuring")(items)``."""
+    """A progress bar for a tool's loop (tqdm on stderr, gone when done, off when stderr is no terminal): ``layout_bar("measuring")(items)``."""
     import functools
 
     from tqdm import tqdm
-    return functools.partial(tqdm, desc=desc, unit=unit, leave=False, dynamic_ncols=True)
+    return functools.partial(tqdm, desc=desc, unit=unit, leave=False, dynamic_ncols=True, disable=None)
