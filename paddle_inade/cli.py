@@ -281,7 +281,8 @@ def pipeline_from_args(args, device: Optional[str] = None):
 
 
 def layout_bar(desc: str, unit: str = "layout"):
-    """A progress bar for a tool's loop (tqdm on stderr, gone when done, off when stderr is no terminal): ``layout_bar("measuring")(items)``."""
+    """A progress bar for a tool's loop: ``layout_bar("measuring")(items)`` (tqdm on stderr, gone
+    when done, off when stderr is not a terminal)."""
     import functools
 
     from tqdm import tqdm
