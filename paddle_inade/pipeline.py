@@ -24,8 +24,8 @@ from .noise import Seed, draw_noises, generators
 from .io import (SavedOptions, check_run_folder, load_weights, read_options_file, read_saved_options,
                  run_weight_files)
 from .models import build_encoder, build_generator, preprocess_input
-from .nn import remove_spectral_norm
 from .nn.modes import eval_mode
+from .pipeline_base import Pipeline, device_arg, for_inference
 from .train_options import MODEL_CONFIGS
 
 log = logging.getLogger(__name__)
@@ -72,18 +72,6 @@ def to_uint8(fake: np.ndarray) -> np.ndarray:
     """[..., 3, H, W] float in [-1, 1] -> uint8 [..., H, W, 3] (rounded, clipped)."""
     hwc = np.moveaxis(np.asarray(fake), -3, -1)
     return np.clip((hwc + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-
-
-def _device_arg(device) -> str:
-    """None/'auto' -> '0' (a GPU when one is visible); 'cpu' -> '-1'; 'gpu[:N]' -> 'N'; ids pass."""
-    if device is None or str(device).lower() == "auto":
-        return "0"
-    text = str(device).lower()
-    if text == "cpu":
-        return "-1"
-    if text.startswith("gpu"):
-        return text.partition(":")[2] or "0"
-    return text
 
 
 # --------------------------------------------------------------------------- layouts
@@ -147,7 +135,7 @@ def _check_classes(label: np.ndarray, cfg: INADEConfig, name: str) -> None:
 
 
 # --------------------------------------------------------------------------- pipeline
-class INADEPipeline:
+class INADEPipeline(Pipeline):
     """A generator (and encoder) run in eval mode, with NumPy in and out; networks passed in
     are left as they are (each call runs them in eval mode and gives their modes back).
 
@@ -157,8 +145,19 @@ class INADEPipeline:
             and by ``generate(image=...)``), or None.
     """
 
+    name = "inade"
+    weight_files = {"netG": "G.pdparams", "netE": "E.pdparams"}
+    optional_weights = ("netE",)
+
     def __init__(self, cfg: INADEConfig, netG, netE=None):
         self.cfg, self.netG, self.netE = cfg, netG, netE
+
+    @classmethod
+    def _from_config(cls, values: dict, source: str) -> "INADEPipeline":
+        cfg = INADEConfig.from_dict(values, source=source)
+        netG, netE = build_generator(cfg, init=False), build_encoder(cfg, init=False)
+        for_inference(netG, netE)
+        return cls(cfg, netG, netE)
 
     @property
     def takes_sketch(self) -> bool:
@@ -196,7 +195,7 @@ class INADEPipeline:
             FileNotFoundError: no generator (or given encoder) file.
             ValueError: no options, or a file that does not fit them (naming file and keys).
         """
-        select_device(_device_arg(device))
+        select_device(device_arg(device))
         cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder, ema)
         netG = load_weights(build_generator(cfg, init=False), g_file)
         netE = None
@@ -208,10 +207,7 @@ class INADEPipeline:
         elif cfg.use_vae:
             log.info("no encoder file: encode/restyle and encoder-driven generation are unavailable")
         log.debug("loaded %s%s", g_file, f" and {e_file}" if e_file else "")
-        for net in (netG, netE):
-            if net is not None:
-                net.eval()  # the pipeline's own networks
-                remove_spectral_norm(net)  # inference only: sigma once, not in every forward
+        for_inference(netG, netE)  # the pipeline's own networks: eval mode, spectral norms folded
         return cls(cfg, netG, netE)
 
     # --------------------------------------------------------------- internals

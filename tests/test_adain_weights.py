@@ -94,7 +94,8 @@ def test_save_pretrained_round_trip(tmp_path):
     vgg, decoder = ref.write_weights(tmp_path)
     pipe = AdaINPipeline.from_pretrained(vgg=vgg, decoder=decoder)
     pipe.save_pretrained(tmp_path / "saved")
-    assert sorted(p.name for p in (tmp_path / "saved").iterdir()) == ["decoder.pdparams", "vgg_normalised.pdparams"]
+    assert sorted(p.name for p in (tmp_path / "saved").iterdir()) == ["decoder.pdparams", "pipeline.json",
+                                                                       "vgg_normalised.pdparams"]
     again = AdaINPipeline.from_pretrained(tmp_path / "saved")
     np.testing.assert_array_equal(pipe.transfer(io["content"], io["style0"], output="float"),
                                   again.transfer(io["content"], io["style0"], output="float"))

@@ -365,3 +365,28 @@ def test_the_pipeline_leaves_the_callers_networks_in_their_mode(scene):
     assert [layer.training for layer in netG.sublayers()] == train_modes
     netG.eval()
     np.testing.assert_array_equal(out, pipe.generate(label, inst, seed=2))
+
+
+def test_save_pretrained_and_from_pretrained_are_symmetric(tmp_path, scene):
+    """INADEPipeline.from_pretrained gives what save_pretrained wrote (the same images); the
+    caller's networks are not folded by saving; another family's folder is refused by name."""
+    from paddle_inade.smis import SMISConfig
+    from paddle_inade.smis import build_generator as smis_generator
+    from paddle_inade.smis.pipeline import GroupDNetPipeline
+    paddle.seed(0)
+    pipe = INADEPipeline(CFG, build_generator(CFG), build_encoder(CFG))
+    label, inst, image = scene
+    pipe.save_pretrained(tmp_path / "p")
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["E.pdparams", "G.pdparams", "pipeline.json"]
+    assert any(isinstance(layer, SpectralConv2D) for layer in pipe.netG.sublayers())
+    again = INADEPipeline.from_pretrained(tmp_path / "p", device="cpu")
+    np.testing.assert_allclose(again.generate(label, inst, seed=4, output="float"),
+                               pipe.generate(label, inst, seed=4, output="float"), atol=1e-5)
+    np.testing.assert_allclose(again.restyle(label, inst, image, label, inst, {0: 0}, seed=4, output="float"),
+                               pipe.restyle(label, inst, image, label, inst, {0: 0}, seed=4, output="float"), atol=1e-5)
+    smis_cfg = SMISConfig.preset("toy")
+    GroupDNetPipeline(smis_cfg, smis_generator(smis_cfg)).save_pretrained(tmp_path / "g")
+    with pytest.raises(ValueError, match="a 'smis' pipeline, not 'inade'"):
+        INADEPipeline.from_pretrained(tmp_path / "g")
+    with pytest.raises(FileNotFoundError, match="no pipeline.json"):
+        INADEPipeline.from_pretrained(tmp_path)

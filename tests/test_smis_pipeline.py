@@ -73,7 +73,7 @@ def test_save_and_load_pretrained(pipe, scene, tmp_path):
     pipe.save_pretrained(tmp_path / "p")
     again = GroupDNetPipeline.from_pretrained(tmp_path / "p")
     np.testing.assert_array_equal(again.generate(label, seed=2), pipe.generate(label, seed=2))
-    with pytest.raises(FileNotFoundError, match="smis_config.json"):
+    with pytest.raises(FileNotFoundError, match="pipeline.json"):
         GroupDNetPipeline.from_pretrained(tmp_path)
 
 

@@ -24,7 +24,8 @@ import numpy as np
 import paddle
 
 from ..device import select_device
-from ..io import atomic_save
+from ..nn.modes import eval_mode
+from ..pipeline_base import PIPELINE_FILE, Pipeline, device_arg
 from .color import coral
 from .decoder import Decoder
 from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
@@ -88,29 +89,19 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(image).transpose(1, 2, 0) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def _device_arg(device) -> str:
-    """None/'auto' -> '0' (a GPU when one is visible); 'cpu' -> '-1'; 'gpu[:N]' -> 'N'."""
-    text = "auto" if device is None else str(device).lower()
-    if text == "auto":
-        return "0"
-    if text == "cpu":
-        return "-1"
-    if text.startswith("gpu"):
-        return text.partition(":")[2] or "0"
-    return text
-
-
-class AdaINPipeline:
-    """A normalised VGG encoder (up to relu4_1) and a decoder, in eval mode.
+class AdaINPipeline(Pipeline):
+    """A normalised VGG encoder (up to relu4_1) and a decoder, run in eval mode (networks passed
+    in keep their own mode between calls).
 
     Args:
         encoder: :class:`VGGEncoder`. decoder: :class:`Decoder`.
     """
 
+    name = "adain"
+    weight_files = {"encoder": VGG_FILE, "decoder": DECODER_FILE}
+
     def __init__(self, encoder: VGGEncoder, decoder: Decoder):
         self.encoder, self.decoder = encoder, decoder
-        self.encoder.eval()
-        self.decoder.eval()
 
     # ------------------------------------------------------------------ weights
     @classmethod
@@ -135,25 +126,22 @@ class AdaINPipeline:
             if not os.path.isdir(folder):
                 raise FileNotFoundError(f"{folder}: no such folder (from_pretrained expects a folder "
                                         "written by save_pretrained, or vgg=... and decoder=... files)")
+            if os.path.isfile(os.path.join(folder, PIPELINE_FILE)):
+                cls.read_pipeline_file(folder)  # another family's folder is refused by name
             vgg = vgg if vgg is not None else os.path.join(folder, VGG_FILE)
             decoder = decoder if decoder is not None else os.path.join(folder, DECODER_FILE)
         if vgg is None or decoder is None:
             raise ValueError("from_pretrained needs the VGG and the decoder weights: a folder, or "
                              "vgg=... and decoder=... files")
-        select_device(_device_arg(device))
+        select_device(device_arg(device))
         encoder, dec = VGGEncoder(), Decoder()
         load_encoder_weights(encoder, vgg)
         load_decoder_weights(dec, decoder)
         log.debug("loaded %s and %s", vgg, decoder)
         return cls(encoder, dec)
 
-    def save_pretrained(self, folder: PathLike) -> None:
-        """Write ``vgg_normalised.pdparams`` (modules up to relu4_1) and ``decoder.pdparams``
-        into ``folder`` (created if needed); each file appears only when complete."""
-        folder = os.fspath(folder)
-        os.makedirs(folder, exist_ok=True)
-        atomic_save(os.path.join(folder, VGG_FILE), self.encoder.state_dict())
-        atomic_save(os.path.join(folder, DECODER_FILE), self.decoder.state_dict())
+    def _config_values(self) -> dict:
+        return {}  # the networks have no options
 
     # ----------------------------------------------------------------- transfer
     def _features(self, image: np.ndarray) -> paddle.Tensor:
@@ -191,7 +179,7 @@ class AdaINPipeline:
                                       mask, masks)
         if preserve_color:
             style_imgs = [coral(s, content_img) for s in style_imgs]
-        with paddle.no_grad():
+        with paddle.no_grad(), eval_mode(self.encoder, self.decoder):
             content_feat = self._features(content_img)
             style_feats = [self._features(s) for s in style_imgs]
             if regions is not None:

@@ -15,8 +15,6 @@ RNG is not touched).
 """
 from __future__ import annotations
 
-import copy
-import json
 import logging
 import os
 from typing import Mapping, Optional, Union
@@ -25,12 +23,12 @@ import numpy as np
 import paddle
 
 from ..device import select_device
-from ..io import atomic_folder, check_run_folder, load_weights, read_saved_options, run_weight_files, run_weights
+from ..io import check_run_folder, load_weights, read_saved_options, run_weight_files, run_weights
 from ..models import preprocess_input
-from ..nn import remove_spectral_norm
 from ..nn.modes import eval_mode
 from ..noise import Seed, generators
-from ..pipeline import _batch_image, _batch_map, _device_arg, to_uint8
+from ..pipeline import _batch_image, _batch_map, to_uint8
+from ..pipeline_base import Pipeline, device_arg, for_inference
 from . import build_encoder, build_generator
 from .config import MODEL_NAME, SMISConfig
 from .class_crops import encoder_input
@@ -38,27 +36,28 @@ from .plan import CODE_NC
 
 log = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
-CONFIG_FILE, G_FILE, E_FILE = "smis_config.json", "G.pdparams", "E.pdparams"
 
 
-def _folded_state(net) -> dict:
-    """``net``'s state with its spectral norms folded into the convolutions (what
-    :meth:`GroupDNetPipeline.from_pretrained` builds), computed on a copy: ``net`` is unchanged."""
-    folded = copy.deepcopy(net)
-    folded.eval()
-    remove_spectral_norm(folded)
-    return folded.state_dict()
-
-
-class GroupDNetPipeline:
+class GroupDNetPipeline(Pipeline):
     """Inference with a GroupDNet generator (and, for ``encode``, its encoder).
 
     Each call runs the networks in eval mode and gives their modes back; networks passed in are
     otherwise left as they are. The loaders fold the spectral norms of the networks they build
     into the convolutions (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs)."""
 
+    name = MODEL_NAME
+    weight_files = {"netG": "G.pdparams", "netE": "E.pdparams"}
+    optional_weights = ("netE",)
+
     def __init__(self, cfg: SMISConfig, netG, netE=None):
         self.cfg, self.netG, self.netE = cfg, netG, netE
+
+    @classmethod
+    def _from_config(cls, values: dict, source: str) -> "GroupDNetPipeline":
+        cfg = SMISConfig.from_dict(values, source=source)
+        netG, netE = build_generator(cfg, init=False), build_encoder(cfg, init=False)
+        for_inference(netG, netE)
+        return cls(cfg, netG, netE)
 
     takes_sketch = False  # GroupDNet takes no sketch (see generate)
 
@@ -77,7 +76,7 @@ class GroupDNetPipeline:
         when trained with ``--ema_nimg``) when there are any, as INADEPipeline; False takes the
         trained weights themselves. Spectral norms are folded into the convolutions (inference only).
         """
-        select_device(_device_arg(device))
+        select_device(device_arg(device))
         cfg, g_file, e_file = resolve_checkpoint(os.fspath(path), config, preset, which_epoch, encoder,
                                                  options, ema)
         netG = build_generator(cfg, init=False)
@@ -86,47 +85,8 @@ class GroupDNetPipeline:
         if e_file is not None:
             netE = build_encoder(cfg, init=False)
             load_weights(netE, e_file)
-        for net in (netG, netE):
-            if net is not None:
-                net.eval()
-                remove_spectral_norm(net)  # inference only: sigma once, not in every forward
+        for_inference(netG, netE)  # eval mode, spectral norms folded (sigma once, not per forward)
         return cls(cfg, netG, netE)
-
-    def save_pretrained(self, folder: PathLike) -> None:
-        """Write ``smis_config.json``, ``G.pdparams`` (and ``E.pdparams``) into ``folder``: all
-        files go to a temporary folder first, which replaces ``folder`` when complete."""
-        with atomic_folder(folder) as tmp:
-            with open(os.path.join(tmp, CONFIG_FILE), "w", encoding="utf-8") as fh:
-                json.dump({"model": MODEL_NAME, **self.cfg.to_dict()}, fh, indent=1, sort_keys=True)
-            paddle.save(_folded_state(self.netG), os.path.join(tmp, G_FILE))
-            if self.netE is not None:
-                paddle.save(_folded_state(self.netE), os.path.join(tmp, E_FILE))
-
-    @classmethod
-    def from_pretrained(cls, folder: PathLike, device: Optional[str] = None) -> "GroupDNetPipeline":
-        """Inverse of :meth:`save_pretrained`."""
-        folder = os.fspath(folder)
-        path = os.path.join(folder, CONFIG_FILE)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"{folder}: no {CONFIG_FILE} (not written by save_pretrained)")
-        with open(path, encoding="utf-8") as fh:
-            values = json.load(fh)
-        if values.pop("model", None) != MODEL_NAME:
-            raise ValueError(f"{path}: not a GroupDNet (--model smis) pipeline")
-        select_device(_device_arg(device))
-        cfg = SMISConfig.from_dict(values, source=path)
-        nets = []
-        for build, name in ((build_generator, G_FILE), (build_encoder, E_FILE)):
-            file = os.path.join(folder, name)
-            if name == E_FILE and not os.path.isfile(file):
-                nets.append(None)
-                continue
-            net = build(cfg, init=False)
-            net.eval()
-            remove_spectral_norm(net)
-            load_weights(net, file)
-            nets.append(net)
-        return cls(cfg, *nets)
 
     # ------------------------------------------------------------------ inputs
     def _semantics(self, label, instance=None, image=None):
