@@ -155,6 +155,25 @@ def test_batch_param_free_norm_updates_running_stats_like_torch():
                                / np.sqrt(norm.running_var.numpy()[None, :, None, None] + 1e-5), rtol=1e-4)
 
 
+def test_batch_norm_running_stats_from_a_nonzero_start_and_a_second_step():
+    """Momentum 0.1 from the statistics the layer holds, twice: computed from the batch mean and
+    variance themselves (the kernel's own running outputs follow its backend's convention)."""
+    norm = ParamFreeNorm(3, "batch")
+    rm, rv = np.array([0.5, -1.0, 2.0]), np.array([2.0, 0.5, 1.5])
+    norm.running_mean.set_value(rm.astype(np.float32))
+    norm.running_var.set_value(rv.astype(np.float32))
+    norm.train()
+    for step in range(2):
+        x = paddle.randn([2, 3, 5, 3]) * (step + 2) + step
+        norm(x)
+        xn = x.numpy().astype(np.float64)
+        n = xn.size // 3
+        rm = 0.9 * rm + 0.1 * xn.mean(axis=(0, 2, 3))
+        rv = 0.9 * rv + 0.1 * xn.var(axis=(0, 2, 3)) * n / (n - 1)
+        np.testing.assert_allclose(norm.running_mean.numpy(), rm, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(norm.running_var.numpy(), rv, rtol=1e-5)
+
+
 @pytest.mark.parametrize("mode", ["hinge", "ls", "original", "w"])
 def test_gan_loss_modes_against_formulas(mode):
     from paddle_inade.models import GANLoss

@@ -96,20 +96,20 @@ def batch_norm_train(x: paddle.Tensor, running_mean: paddle.Tensor,
         [N, C, H, W] normalised with the batch mean and biased variance.
 
     Paddle's fused kernel (30-100x faster forward + backward on the CPU than the composite of
-    :func:`batch_norm_train_reference`). It updates the running variance from the biased batch
-    variance; the difference to torch, ``momentum * var / (count - 1)``, is added afterwards from
-    the kernel's saved inverse standard deviation.
+    :func:`batch_norm_train_reference`) for the output. The running statistics are computed here
+    from the kernel's saved batch mean and inverse standard deviation, which mean the same on
+    every backend, instead of from its own running outputs: Paddle's CPU kernel updates the
+    running variance from the biased batch variance, cuDNN's from the unbiased one.
     """
-    # The kernel updates the statistics it is given in place, and autograd keeps them as its
-    # inputs: give it copies (so that correcting them below is no in-place change of an input).
-    mean_out, var_out = running_mean.clone(), running_var.clone()
-    out, _, _, _, inv_std, _ = _C_ops.batch_norm(
-        x, mean_out, var_out, None, None, False, 1.0 - MOMENTUM, EPS, "NCHW", False, False)
+    # the kernel updates the statistics it is given in place: give it copies, and ignore them
+    out, _, _, batch_mean, inv_std, _ = _C_ops.batch_norm(
+        x, running_mean.clone(), running_var.clone(), None, None, False, 1.0 - MOMENTUM, EPS, "NCHW",
+        False, False)
     count = x.shape[0] * x.shape[2] * x.shape[3]
     with paddle.no_grad():
-        biased = 1.0 / (inv_std * inv_std) - EPS
-        paddle.assign(mean_out, output=running_mean)
-        paddle.assign(var_out + biased * (MOMENTUM / max(count - 1, 1)), output=running_var)
+        unbiased = (1.0 / (inv_std * inv_std) - EPS) * (count / max(count - 1, 1))
+        paddle.assign((1.0 - MOMENTUM) * running_mean + MOMENTUM * batch_mean, output=running_mean)
+        paddle.assign((1.0 - MOMENTUM) * running_var + MOMENTUM * unbiased, output=running_var)
     return out
 
 
