@@ -20,7 +20,24 @@ tune_mkl()  # before the first MKL call (AVX2 kernels on AMD; see paddle_inade.d
 
 import paddle  # noqa: E402
 
-paddle.set_device("cpu")
+#: PADDLE_INADE_TEST_DEVICE=gpu (or gpu:N) runs the suite, the parity and fast-path tests
+#: included, on a GPU; the default is the CPU. A GPU that is not there is an error, never a
+#: silent run on the CPU. (Tests that pass device="cpu" to a pipeline stay on the CPU.)
+TEST_DEVICE = os.environ.get("PADDLE_INADE_TEST_DEVICE", "cpu").lower()
+
+
+def _check_test_device(device: str) -> None:
+    if device == "cpu":
+        return
+    if not device.startswith("gpu"):
+        raise pytest.UsageError(f"PADDLE_INADE_TEST_DEVICE={device!r}: expected cpu, gpu or gpu:N")
+    if not paddle.is_compiled_with_cuda() or paddle.device.cuda.device_count() == 0:
+        raise pytest.UsageError(f"PADDLE_INADE_TEST_DEVICE={device}: this Paddle has no CUDA GPU "
+                                "(install paddlepaddle-gpu from Paddle's index, or unset the variable)")
+
+
+_check_test_device(TEST_DEVICE)
+paddle.set_device(TEST_DEVICE)
 
 
 def rel_err(ours, ref) -> float:
