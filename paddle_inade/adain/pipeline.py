@@ -24,7 +24,7 @@ import numpy as np
 import paddle
 
 from ..device import select_device
-from ..io import atomic_save
+from ..files import atomic_save
 from .color import coral
 from .decoder import Decoder
 from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
