@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .config import INADEConfig
-from .io import (SavedOptions, check_run_folder, missing_weights_message, read_options_file, read_saved_options,
-                 run_weight_files)
 from .original_options import MODEL_DATASET_DEFAULTS, NO_EFFECT, ORIGINAL_ONLY_DEFAULTS, check_original_only
+from .runs import check_run_folder, missing_weights_message, run_weight_files
+from .saved_options import SavedOptions, read_options_file, read_saved_options
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import yaml
 from paddle.static import InputSpec
 
 from .config import INADEConfig
-from .io import temporary_sibling
+from .files import temporary_sibling
 
 
 class InadeExport(paddle.nn.Layer):

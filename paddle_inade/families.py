@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from .family import ModelFamily
 from .inade_family import FAMILY as INADE
-from .io import read_options_file, read_saved_options
+from .saved_options import read_options_file, read_saved_options
 from .smis.family import FAMILY as GROUPDNET
 from .train_options import MODEL_CONFIGS
 
@@ -43,7 +43,7 @@ def family_of(cfg) -> ModelFamily:
 
 
 def family_of_saved(saved) -> Optional[ModelFamily]:
-    """The family of a run's :class:`~paddle_inade.io.SavedOptions` (its ``model``; the original's
+    """The family of a run's :class:`~paddle_inade.saved_options.SavedOptions` (its ``model``; the original's
     ``opt.txt`` is INADE's), or None without saved options."""
     return None if saved is None else family(str(saved.train.get("model", DEFAULT.name)))
 

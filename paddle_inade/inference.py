@@ -10,7 +10,7 @@ Used by ``tools/test.py``. The folder (the original's ``results/<name>/<phase>_<
     grids/<stem>.png                            label | instance boundaries | real | samples
 
 Everything is written into a temporary folder that replaces the old one only when complete
-(:func:`paddle_inade.io.atomic_folder`), so an error never leaves a partial or empty result.
+(:func:`paddle_inade.files.atomic_folder`), so an error never leaves a partial or empty result.
 Layout ``i`` draws its noise from ``numpy.random.default_rng(seed + i)``: its images do not
 depend on ``batch_size``.
 """
@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from .data.visualize import colorize_label, instance_boundaries, make_grid, save_image, to_uint8_image
-from .io import atomic_folder
+from .files import atomic_folder
 from .pipeline import INADEPipeline
 
 

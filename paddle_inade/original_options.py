@@ -2,8 +2,9 @@
 
 The original's ``train.py`` writes every option into ``checkpoints/<name>/opt.txt``, one per
 line as ``<name right-aligned>: <value>`` with ``[default: ...]`` after a tab when the value
-is not the default. :func:`parse_opt_txt` reads it back into this package's option groups
-(typed as the fields of :class:`~paddle_inade.config.INADEConfig`,
+is not the default. :func:`parse_opt_lines` reads its lines and :func:`convert_value` a value's
+text; :func:`paddle_inade.saved_options.parse_opt_txt` sorts them into this package's option
+groups (typed as the fields of :class:`~paddle_inade.config.INADEConfig`,
 :class:`~paddle_inade.data.DataConfig` and the trainer's options).
 
 The original's options without a field here either choose something this package has only
@@ -12,7 +13,6 @@ one of (``REQUIRED_VALUES``: e.g. ``netG`` must be ``spade``) or have no effect 
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import sys
 import typing
@@ -84,32 +84,6 @@ def _other_family_config(model: str):
     return None if cls is None or model in INADE_MODELS else cls
 
 
-def _model_config(model: str = "inade"):
-    """The model option class of ``--model`` (INADEConfig, or SMISConfig for ``smis``)."""
-    from .train_options import MODEL_CONFIGS
-    if model not in MODEL_CONFIGS:
-        raise ValueError(f"--model {model!r} is not one of {sorted(MODEL_CONFIGS)}")
-    return MODEL_CONFIGS[model]
-
-
-def _field_types(model: str = "inade") -> dict[str, Any]:
-    """{option: type} over the model, data and training option groups."""
-    from .data.options import DataConfig
-    from .train_options import TrainOptions
-    types: dict[str, Any] = {}
-    for cls in (TrainOptions, DataConfig, _model_config(model)):
-        hints = typing.get_type_hints(cls)
-        types.update({f.name: hints[f.name] for f in dataclasses.fields(cls)})
-    return types
-
-
-def _groups(model: str = "inade") -> dict[str, set]:
-    from .data.options import DataConfig
-    from .train_options import TrainOptions
-    return {group: {f.name for f in dataclasses.fields(cls)}
-            for group, cls in (("model", _model_config(model)), ("data", DataConfig), ("train", TrainOptions))}
-
-
 def convert_value(text: str, tp, option: str, source: str) -> Any:
     """The string ``text`` of an ``opt.txt`` line as ``tp`` (bool, int, float, str or Optional)."""
     args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -148,42 +122,3 @@ def parse_opt_lines(lines, source: str) -> dict[str, str]:
     if not values:
         raise ValueError(f"{source}: no options in it (is this the original's opt.txt?)")
     return values
-
-
-def sort_options(values: Mapping[str, Any], source: str, texts: bool = False):
-    """A flat mapping of options as :class:`~paddle_inade.io.SavedOptions`: each option in its
-    group(s), typed from text when ``texts``; the original's options without a field here in
-    ``original``. Other keys are a ValueError naming ``source`` and them."""
-    from .io import SavedOptions
-    model = str(values.get("model", "inade"))
-    types, groups = _field_types(model), _groups(model)
-    unknown = sorted(k for k in values if k not in types and k not in ORIGINAL_ONLY_DEFAULTS
-                     and k not in NO_EFFECT and k != "semantic_nc")
-    if unknown:
-        raise ValueError(f"{source}: unknown option(s) {unknown}; neither this package's nor the "
-                         "original's (see python tools/train.py -h)")
-    saved = SavedOptions(source)
-    for name, value in values.items():
-        if name not in types:
-            if name != "semantic_nc":
-                saved.original[name] = value
-            continue
-        if texts:
-            value = convert_value(value, types[name], name, source)
-        for group, names in groups.items():
-            if name in names:
-                getattr(saved, group)[name] = value
-    check_original_only(saved.original, source)
-    return saved
-
-
-def parse_opt_txt(path: str):
-    """The original's ``opt.txt`` as :class:`~paddle_inade.io.SavedOptions` (see
-    :func:`sort_options`). Raises ValueError naming the file and the line or option."""
-    with open(path, encoding="utf-8") as fh:
-        texts = parse_opt_lines(fh, path)
-    saved = sort_options(texts, path, texts=True)
-    if "norm_mode" not in saved.model:
-        raise ValueError(f"{path}: no norm_mode in it; not an opt.txt of INADE's train.py")
-    return saved
-

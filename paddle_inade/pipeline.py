@@ -20,13 +20,14 @@ import paddle
 
 from .config import INADEConfig
 from .device import select_device
-from .noise import Seed, draw_noises, generators
-from .io import (SavedOptions, check_run_folder, load_weights, read_options_file, read_saved_options,
-                 run_weight_files)
 from .models import build_encoder, build_generator, preprocess_input
 from .nn.modes import eval_mode
+from .noise import Seed, draw_noises, generators
 from .pipeline_base import Pipeline, device_arg, for_inference
+from .runs import check_run_folder, run_weight_files
+from .saved_options import SavedOptions, read_options_file, read_saved_options
 from .train_options import MODEL_CONFIGS
+from .weights import load_weights
 
 log = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]

@@ -15,8 +15,9 @@ from typing import Optional, Union
 import paddle
 
 from .device import select_device
-from .io import atomic_folder, load_weights
+from .files import atomic_folder
 from .nn import remove_spectral_norm
+from .weights import load_weights
 
 PathLike = Union[str, os.PathLike]
 PIPELINE_FILE = "pipeline.json"

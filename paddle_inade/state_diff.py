@@ -3,7 +3,7 @@
 :class:`StateDiff` lists the missing, unexpected and mis-shaped keys; :func:`mismatch_hint`
 recognises common causes from the pattern (another network's file, the label channels, z_dim,
 noise_nc, the width, the upsampling, the sketch branch, the norm layers) and names the option.
-Used by :func:`paddle_inade.io.load_weights`.
+Used by :func:`paddle_inade.weights.load_weights`.
 """
 from __future__ import annotations
 

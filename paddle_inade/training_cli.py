@@ -14,7 +14,7 @@ from .engine.options import TOY_NOTE
 from .engine.trainer import Trainer
 from .families import DEFAULT, family, family_of_run
 from .family import ModelFamily
-from .io import read_options_file
+from .saved_options import read_options_file
 
 DESCRIPTION = "Train INADE / SPADE or GroupDNet (--model smis) with the originals' options. " + TOY_NOTE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import paddle
 
 from paddle_inade import build_discriminator, build_encoder, build_generator
-from paddle_inade.convert import load_torch_weights
+from paddle_inade.weights import load_torch_weights
 
 
 def load_nets(ref, train: bool = False):

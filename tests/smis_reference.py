@@ -64,7 +64,7 @@ class SMISReference:
 
 def load_smis_model(ref: SMISReference, train: bool = False):
     """SMISModel with the fixture's G, E and D loaded through the torch-free converter."""
-    from paddle_inade.convert import load_torch_weights
+    from paddle_inade.weights import load_torch_weights
     from paddle_inade.smis.model import SMISModel
     model = SMISModel(ref.config())
     for net, layer in (("G", model.netG), ("E", model.netE), ("D", model.netD)):

@@ -10,7 +10,7 @@ import adain_reference as ref
 from paddle_inade.adain import AdaINPipeline, Decoder, VGGEncoder, load_decoder_weights, load_encoder_weights
 from paddle_inade.adain.decoder import decoder_shapes
 from paddle_inade.adain.vgg import vgg_normalised_shapes
-from paddle_inade.convert import WeightMismatchError
+from paddle_inade.weights import WeightMismatchError
 
 LAYOUTS = ref.released_layouts()
 

@@ -13,9 +13,8 @@ import pytest
 
 from conftest import FIXTURES, ROOT, Reference, assert_close
 from paddle_inade import INADEConfig, build_encoder, build_generator
-from paddle_inade.convert import (CheckpointFormatError, UnsafeCheckpointError, WeightMismatchError,
-                                  load_torch_weights, read_torch_checkpoint)
-from paddle_inade.io import TorchState, check_weights
+from paddle_inade.convert import CheckpointFormatError, UnsafeCheckpointError, read_torch_checkpoint
+from paddle_inade.weights import TorchState, WeightMismatchError, check_weights, load_torch_weights
 from reference_nets import load_nets, tensors
 from torch_format import malicious_pickle, write_torch_zip
 

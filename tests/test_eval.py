@@ -91,7 +91,7 @@ def test_inception_features_match_pytorch_fid_on_the_same_weights():
     import sys
 
     from paddle_inade.eval.inception import FIDInceptionV3
-    from paddle_inade.io import TorchState, load_weights
+    from paddle_inade.weights import TorchState, load_weights
     sys.path.insert(0, str(FIXTURES / "fid"))
     try:
         from random_weights import random_state

@@ -22,8 +22,8 @@ import pytest
 
 from conftest import ROOT
 from paddle_inade.engine.trainer_state import decode_rng_state, encode_rng_state, read_trainer_state
-from paddle_inade.io import load_state_file
 from paddle_inade.safe_pickle import PADDLE_GLOBALS, UnsafeFileError, read_paddle_file, scan_globals
+from paddle_inade.weights import load_state_file
 from torch_format import write_torch_zip
 
 PAYLOADS = ("os.system", "eval", "exec", "subprocess")

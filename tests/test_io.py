@@ -1,4 +1,5 @@
-"""paddle_inade.io: atomic files and folders, the one strict weight loader, saved options."""
+"""paddle_inade.files, .weights, .runs, .saved_options: atomic files and folders, the one strict
+weight loader, run folders, saved options."""
 from __future__ import annotations
 
 import os
@@ -14,9 +15,10 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from paddle_inade import INADEConfig, build_discriminator, build_generator
-from paddle_inade.io import (TorchState, WeightMismatchError, atomic_folder, atomic_save, atomic_write,
-                             atomic_write_all, atomic_write_text, check_run_folder, load_state_file,
-                             load_weights, read_options_file, read_saved_options)
+from paddle_inade.files import atomic_folder, atomic_save, atomic_write, atomic_write_all, atomic_write_text
+from paddle_inade.runs import check_run_folder
+from paddle_inade.saved_options import read_options_file, read_saved_options
+from paddle_inade.weights import TorchState, WeightMismatchError, load_state_file, load_weights
 from torch_format import write_torch_zip
 
 TOY = INADEConfig.preset("toy", ngf=2, crop_size=32)
@@ -243,8 +245,9 @@ def test_a_state_dict_in_memory_and_the_source_name(tmp_path):
 
 def test_inference_loads_weights_without_the_training_engine():
     code = ("import sys; sys.path.insert(0, %r)\n"
-            "import paddle_inade.pipeline, paddle_inade.inference, paddle_inade.eval.inception, paddle_inade.io\n"
-            "paddle_inade.io.read_saved_options(%r)\n"
+            "import paddle_inade.pipeline, paddle_inade.inference, paddle_inade.eval.inception\n"
+            "import paddle_inade.weights, paddle_inade.saved_options\n"
+            "paddle_inade.saved_options.read_saved_options(%r)\n"
             "bad = [m for m in sys.modules if m.startswith('paddle_inade.engine')]\n"
             "assert not bad, bad\n") % (str(ROOT), str(FIXTURES / "original_run"))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -8,10 +8,9 @@ import paddle
 import pytest
 
 from conftest import FIXTURES
-from paddle_inade.convert import WeightMismatchError, load_torch_weights
-from paddle_inade.io import TorchState, check_weights
 from paddle_inade.convert.convert import convert_checkpoint
 from paddle_inade.convert.family import detect_family
+from paddle_inade.weights import TorchState, WeightMismatchError, check_weights, load_torch_weights
 from paddle_inade.families import family
 from paddle_inade.smis import SMISConfig, build_discriminator, build_encoder, build_generator
 from smis_reference import SMISReference

@@ -11,9 +11,9 @@ import numpy as np
 import paddle
 import pytest
 
-from paddle_inade.convert import load_torch_weights
 from paddle_inade.engine import OptimSettings, make_optimizers
 from paddle_inade.engine.step import discriminator_step, generator_step
+from paddle_inade.weights import load_torch_weights
 from conftest import update_error
 from smis_reference import SMISReference, inputs, load_smis_model
 

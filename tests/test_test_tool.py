@@ -16,8 +16,8 @@ import pytest
 
 from conftest import FIXTURES
 from paddle_inade import INADEConfig, build_encoder, build_generator
-from paddle_inade.io import read_saved_options
 from paddle_inade.pipeline import INADEPipeline
+from paddle_inade.saved_options import read_saved_options
 from test_pipeline import load_tool
 from torch_format import torch_layout_state, write_torch_zip
 

@@ -11,9 +11,9 @@ import paddle
 import pytest
 
 from conftest import Reference, assert_close, rel_err, update_error
-from paddle_inade.convert import load_torch_weights
 from paddle_inade.engine import OptimSettings, Pix2PixModel, make_optimizers
 from paddle_inade.engine.step import discriminator_step, generator_step
+from paddle_inade.weights import load_torch_weights
 from reference_nets import tensors
 
 LOSS_TOL, GRAD_TOL = 1e-4, 1e-3

@@ -9,12 +9,12 @@ import pytest
 
 from conftest import Reference, assert_close
 from paddle_inade import INADEConfig
-from paddle_inade.convert import load_torch_weights
 from paddle_inade.engine.checkpoints import load_checkpoint
 from paddle_inade.engine.optim import OptimSettings
 from paddle_inade.engine.options import TrainOptions
 from paddle_inade.engine.trainer import Trainer, TrainingDiverged
 from paddle_inade.families import INADE
+from paddle_inade.weights import load_torch_weights
 from test_train_step import reproduce_fixture_prelude
 
 TINY = dict(norm_mode="inade", use_vae=True, norm_G="spectralspadebatch3x3", label_nc=3,

@@ -6,7 +6,7 @@
     python tools/convert_weights.py --src G.pth --dst G.pdparams --net G --config opt.yaml --label_nc 5
     python tools/convert_weights.py --model smis --src latest_net_G.pth --dst G.pdparams --net G --preset ade20k
 
-The result loads strictly with ``paddle_inade.io.load_weights(layer, dst)``.
+The result loads strictly with ``paddle_inade.weights.load_weights(layer, dst)``.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def parse_args(argv=None):
 
 
 def model_config(args):
-    from paddle_inade.io import read_options_file
+    from paddle_inade.saved_options import read_options_file
     config_class = model_family(["--model", args.model]).config_class
     values = read_options_file(args.config).model if args.config else {}
     given = {k: v for k, v in vars(args).items()
@@ -67,7 +67,7 @@ def model_config(args):
 def main(argv=None) -> int:
     args = parse_args(argv)
     from paddle_inade.convert.convert import convert_checkpoint
-    from paddle_inade.io import WeightMismatchError
+    from paddle_inade.weights import WeightMismatchError
     try:
         try:
             n = convert_checkpoint(args.src, args.dst, args.net, model_config(args),

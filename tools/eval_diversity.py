@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     from paddle_inade.cli import layout_bar, pipeline_from_args
     from paddle_inade.data.toy_scenes import render_scene
     from paddle_inade.eval.quality import evaluate_quality
-    from paddle_inade.io import atomic_write_text
+    from paddle_inade.files import atomic_write_text
     try:
         check_counts(args)
         pipe = pipeline_from_args(args)

@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     from paddle_inade.eval.fid import (folder_statistics, frechet_distance, load_named_statistics,
                                        save_named_statistics, save_statistics)
     from paddle_inade.eval.inception import load_inception
-    from paddle_inade.io import WeightMismatchError
+    from paddle_inade.weights import WeightMismatchError
     try:
         check_inputs(args)
         select_device(args.gpu_ids)

@@ -26,7 +26,7 @@ def _data_config(args, pipe):
     from paddle_inade.data import DataConfig
     saved = {}
     if args.name and not args.checkpoint:
-        from paddle_inade.io import read_saved_options
+        from paddle_inade.saved_options import read_saved_options
         options = read_saved_options(os.path.join(args.checkpoints_dir, args.name))
         if options is not None:
             saved = dict(options.data)
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
         return 2
     print(report.format())
     if args.json:
-        from paddle_inade.io import atomic_write_text
+        from paddle_inade.files import atomic_write_text
         atomic_write_text(args.json, json.dumps({**report.scalars(), "per_class": report.per_class}, indent=1))
     return 0
 

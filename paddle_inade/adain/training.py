@@ -28,7 +28,7 @@ import yaml
 from ..data.visualize import make_grid, save_image
 from ..engine.checkpoints import load_checkpoint, save_checkpoint
 from ..engine.trainer import TrainingDiverged
-from ..io import atomic_save, atomic_write_text
+from ..files import atomic_save, atomic_write_text
 from .data import BatchStream, FlatFolderDataset
 from .decoder import Decoder, init_decoder
 from .function import adaptive_instance_normalization

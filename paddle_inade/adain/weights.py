@@ -4,8 +4,8 @@ torch, also in torch's pre-1.6 format) or ``.pdparams``, checked key by key.
 The encoder accepts the whole released VGG (modules 0..52) or just its part up to relu4_1
 (modules 0..30, what :meth:`AdaINPipeline.save_pretrained` writes); the keys of the unused
 modules are checked against the released layout too, then dropped. Any missing,
-unexpected or mis-shaped key is a :class:`~paddle_inade.io.WeightMismatchError` that
-lists them, and nothing is loaded (:func:`paddle_inade.io.load_weights` does the loading).
+unexpected or mis-shaped key is a :class:`~paddle_inade.weights.WeightMismatchError` that
+lists them, and nothing is loaded (:func:`paddle_inade.weights.load_weights` does the loading).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Mapping, Union
 
 import numpy as np
 
-from ..io import TorchState, WeightMismatchError, load_state_file, load_weights
+from ..weights import TorchState, WeightMismatchError, load_state_file, load_weights
 from ..state_diff import StateDiff
 from .decoder import decoder_shapes
 from .vgg import FULL_LAYERS, vgg_normalised_shapes
@@ -25,7 +25,7 @@ VGG_NAME, DECODER_NAME = "normalised VGG (vgg_normalised.pth)", "AdaIN decoder (
 
 
 def read_state(path: PathLike, option: str) -> Mapping[str, np.ndarray]:
-    """The state dict in ``path`` (``paddle_inade.io.load_state_file``: a ``.pdparams``, or a
+    """The state dict in ``path`` (``paddle_inade.weights.load_state_file``: a ``.pdparams``, or a
     ``.pth`` / ``.pth.tar`` of either torch format, read without torch)."""
     if not os.path.isfile(os.fspath(path)):
         raise FileNotFoundError(f"{os.fspath(path)}: no such file (from {option}); the released weights are "

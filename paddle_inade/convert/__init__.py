@@ -1,7 +1,9 @@
-"""Torch-free reading of PyTorch checkpoints and loading them into the Paddle networks."""
-from ..io import WeightMismatchError
-from .name_map import load_torch_weights, torch_to_paddle_layout
+"""Torch-free reading of PyTorch checkpoints and their mapping onto the Paddle networks' layout.
+
+Loading them (strictly) is :func:`paddle_inade.weights.load_weights` / ``load_torch_weights``;
+converting a checkpoint to ``.pdparams``: :mod:`.convert`.
+"""
+from .name_map import torch_to_paddle_layout
 from .torch_reader import CheckpointFormatError, UnsafeCheckpointError, read_torch_checkpoint
 
-__all__ = ["read_torch_checkpoint", "load_torch_weights", "torch_to_paddle_layout", "CheckpointFormatError",
-           "UnsafeCheckpointError", "WeightMismatchError"]
+__all__ = ["read_torch_checkpoint", "torch_to_paddle_layout", "CheckpointFormatError", "UnsafeCheckpointError"]

@@ -5,7 +5,8 @@ import logging
 
 from .. import models
 from ..config import INADEConfig
-from ..io import TorchState, atomic_save, check_weights, load_state_file
+from ..files import atomic_save
+from ..weights import TorchState, check_weights, load_state_file
 
 log = logging.getLogger(__name__)
 NETS = ("G", "E", "D", "vgg19")

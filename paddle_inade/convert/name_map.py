@@ -9,13 +9,12 @@ is the identity except for layouts and Paddle's own layers:
   ``_mean`` / ``_variance``; torch's ``num_batches_tracked`` has no counterpart
   there and is dropped.
 
-Nothing is checked here: :func:`paddle_inade.io.load_weights` (which calls this for a
+Nothing is checked here: :func:`paddle_inade.weights.load_weights` (which calls this for a
 ``.pth``) compares every key and shape with the network's.
 """
 from __future__ import annotations
 
-import os
-from typing import Mapping, Union
+from typing import Mapping
 
 import numpy as np
 from paddle import nn
@@ -51,13 +50,3 @@ def torch_to_paddle_layout(layer: nn.Layer, torch_state: Mapping[str, np.ndarray
             value = value.T
         state[key] = value
     return state
-
-
-def load_torch_weights(layer: nn.Layer, path_or_dict: Union[str, os.PathLike, Mapping[str, np.ndarray]]):
-    """Load torch weights (a ``.pth`` path, or a state dict of arrays in torch's layout) into
-    ``layer``, strictly: :func:`paddle_inade.io.load_weights`. Returns ``layer``."""
-    from ..io import TorchState, load_weights
-    if not isinstance(path_or_dict, (str, os.PathLike)):
-        path_or_dict = TorchState(path_or_dict)
-    return load_weights(layer, path_or_dict, source=None if isinstance(path_or_dict, (str, os.PathLike))
-                        else "torch state dict")

@@ -16,7 +16,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from ..io import atomic_folder
+from ..files import atomic_folder
 from .toy_scenes import default_cache_dir
 from .visualize import save_image
 

@@ -184,7 +184,7 @@ def write_toy_dataset(root: str, n_images: int = 300, size: int = 64, seed: int 
         diff = {k: (existing.get(k), v) for k, v in meta.items() if existing.get(k) != v} if existing else "no meta.json"
         raise ValueError(f"{root} exists with other toy-scene parameters ({diff}); pass overwrite=True "
                          "(--overwrite) or choose another folder")
-    from ..io import atomic_folder
+    from ..files import atomic_folder
     with atomic_folder(root) as tmp:
         _generate(tmp, meta, progress)
     return root

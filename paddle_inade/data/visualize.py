@@ -77,7 +77,7 @@ def save_image(path: str, image: np.ndarray) -> None:
     """Write an RGB uint8 [H, W, 3] (or single-channel [H, W], any depth OpenCV writes) image
     atomically (temporary name, then rename); the format follows the extension (.png, .jpg, ...).
     Missing parent folders are created."""
-    from ..io import atomic_write
+    from ..files import atomic_write
     if not os.path.splitext(path)[1]:
         raise ValueError(f"{path}: an image file name needs an extension (.png, .jpg)")
     image = np.asarray(image)

@@ -21,7 +21,8 @@ from typing import Any, Mapping
 
 import paddle
 
-from ..io import atomic_write_all, load_weights
+from ..files import atomic_write_all
+from ..weights import load_weights
 from ..safe_pickle import DamagedFileError, UnsafeFileError, read_paddle_file
 from .trainer_state import read_trainer_state, trainer_state_json
 

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..io import read_options_file
+from ..saved_options import read_options_file
 from ..option_help import HELP
 from ..option_parser import OptionParser
 from ..train_options import MODEL_CONFIGS, TrainOptions

@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence
 import paddle
 
 from ..device import select_device
-from ..io import read_saved_options
+from ..saved_options import read_saved_options
 from .options import build_parser, resolve, split_options
 from .trainer import Trainer
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from ..config import INADEConfig
 from ..family import ModelFamily
 from ..models import preprocess_input
-from ..io import atomic_write_text
+from ..files import atomic_write_text
 from .checkpoints import load_checkpoint, save_checkpoint
 from .trainer_state import decode_rng_state, encode_rng_state
 from .ema import WeightAverage

@@ -110,7 +110,7 @@ def folder_statistics(net, path: str, batch_size: int = 50, resize_size: Optiona
 
 def save_statistics(path: str, mu: np.ndarray, sigma: np.ndarray) -> None:
     """pytorch-fid's ``.npz`` layout: ``mu`` [D], ``sigma`` [D, D]; written atomically."""
-    from ..io import atomic_write
+    from ..files import atomic_write
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as fh:
@@ -153,7 +153,7 @@ def load_named_statistics(root: str, name: str) -> tuple[np.ndarray, np.ndarray]
 
 def save_named_statistics(root: str, name: str, mu: np.ndarray, sigma: np.ndarray) -> None:
     """Write ``<root>/<name>/m.npy, s.npy`` (the original's layout), both or neither."""
-    from ..io import atomic_write_all
+    from ..files import atomic_write_all
 
     def writer(array):
         def write(tmp: str) -> None:

@@ -167,7 +167,7 @@ def load_inception(path: str) -> FIDInceptionV3:
 
     Raises FileNotFoundError for a missing file and ValueError when a key or shape does not fit.
     """
-    from ..io import load_weights
+    from ..weights import load_weights
     net = FIDInceptionV3()
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no Inception weights file (pytorch-fid's "

@@ -8,7 +8,7 @@ import uuid
 import numpy as np
 
 from ..data.visualize import make_grid, save_image
-from ..io import atomic_folder
+from ..files import atomic_folder
 
 
 def export_pngs(images: np.ndarray, parent: str, prefix: str = "inade") -> list[str]:

@@ -63,7 +63,7 @@ def load_vgg19(path: str | None) -> VGG19:
     """VGG19 with weights from ``path`` (.pdparams, or torchvision's vgg19 .pth), or
     Paddle's ImageNet weights when ``path`` is None (downloaded once into Paddle's weights
     cache; a clear error offline). Every file is read through the allow-listed reader."""
-    from ..io import TorchState, load_state_file, load_weights
+    from ..weights import TorchState, load_state_file, load_weights
     vgg = VGG19()
     if path is None:
         source, state = "Paddle's ImageNet VGG19", load_state_file(imagenet_vgg19_file())

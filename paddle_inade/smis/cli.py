@@ -76,7 +76,7 @@ def _given_model_options(args) -> dict:
 def _saved(folder: str):
     """The run's ``opt.yaml`` (ours) as SavedOptions, or None. SMIS's own ``opt.txt`` is not read,
     as SMIS's test.py does not read it: the command line gives the options."""
-    from ..io import read_options_file
+    from ..saved_options import read_options_file
     path = os.path.join(folder, "opt.yaml")
     return read_options_file(path) if os.path.isfile(path) else None
 

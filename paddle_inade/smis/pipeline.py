@@ -23,12 +23,14 @@ import numpy as np
 import paddle
 
 from ..device import select_device
-from ..io import check_run_folder, load_weights, read_saved_options, run_weight_files, run_weights
 from ..models import preprocess_input
 from ..nn.modes import eval_mode
 from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, to_uint8
 from ..pipeline_base import Pipeline, device_arg, for_inference
+from ..runs import check_run_folder, run_weight_files, run_weights
+from ..saved_options import read_saved_options
+from ..weights import load_weights
 from . import build_encoder, build_generator
 from .config import MODEL_NAME, SMISConfig
 from .class_crops import encoder_input
