@@ -149,6 +149,9 @@ def _check_classes(label: np.ndarray, cfg: INADEConfig, name: str) -> None:
 class INADEPipeline:
     """A generator (and encoder) in eval mode, with NumPy in and out.
 
+    Call ``paddle_inade.setup_cpu_process()`` first thing in a script (threads, allocator, MKL):
+    the pipeline runs without it, but on the CPU several times slower (README, Speed).
+
     Args:
         cfg: the model options the networks were built with.
         netG: the generator. netE: the instance encoder (needed by ``encode``/``restyle``

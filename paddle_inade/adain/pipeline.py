@@ -103,6 +103,9 @@ def _device_arg(device) -> str:
 class AdaINPipeline:
     """A normalised VGG encoder (up to relu4_1) and a decoder, in eval mode.
 
+    Call ``paddle_inade.setup_cpu_process()`` first thing in a script (threads, allocator, MKL):
+    the pipeline runs without it, but on the CPU several times slower (README, Speed).
+
     Args:
         encoder: :class:`VGGEncoder`. decoder: :class:`Decoder`.
     """

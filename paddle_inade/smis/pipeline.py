@@ -43,7 +43,11 @@ class GroupDNetPipeline:
     """Inference with a GroupDNet generator (and, for ``encode``, its encoder).
 
     The networks are put in eval mode and their spectral norms folded into the convolutions
-    (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs; load weights before)."""
+    (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs; load weights before).
+
+    Call ``paddle_inade.setup_cpu_process()`` first thing in a script (threads, allocator, MKL):
+    the pipeline runs without it, but on the CPU several times slower (README, Speed).
+    """
 
     def __init__(self, cfg: SMISConfig, netG, netE=None):
         self.cfg, self.netG, self.netE = cfg, netG, netE
