@@ -4,6 +4,9 @@ Semantic image synthesis with instance-level diversity: each class has a learned
 distribution of modulation parameters (ILADE), each instance samples from it with
 one noise shared by every normalisation layer, and an instance-adaptive encoder
 remaps that noise from a reference image.
+
+Call :func:`setup_cpu_process` first thing in a script or notebook (threads, malloc, MKL's AVX2
+path on AMD): no other call of the package changes process-wide state.
 """
 from . import thread_env as _thread_env
 
