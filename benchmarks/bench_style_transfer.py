@@ -13,7 +13,13 @@ benchmark's threads (all cores; 2 here). Rows:
 
 Target: ``transfer`` <= 1.0x the original's time.
 
+``--user-script`` times something else: a user's plain script (``adain_user_script.py``:
+``AdaINPipeline.transfer`` only) without and with ``paddle_inade.setup_cpu_process()`` as its
+first call, each run in a fresh process, with ``OMP_NUM_THREADS`` set to each of ``--threads``
+in its environment and unset; the cases round-robin ``--rounds`` times, minimum taken.
+
     python benchmarks/bench_style_transfer.py [--size 512] [--repeats 3] [--no-torch] [--profile]
+    python benchmarks/bench_style_transfer.py --user-script [--threads 2 1] [--rounds 2] [--repeats 3]
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import common
@@ -31,6 +38,11 @@ parser.add_argument("--size", type=int, default=512)
 parser.add_argument("--repeats", type=int, default=3)
 parser.add_argument("--no-torch", action="store_true", help="skip the original PyTorch code")
 parser.add_argument("--profile", action="store_true", help="time each layer type of one transfer")
+parser.add_argument("--user-script", action="store_true",
+                    help="a plain script's transfer without / with setup_cpu_process(), fresh processes")
+parser.add_argument("--threads", type=int, nargs="+", default=[2, 1],
+                    help="--user-script: OMP_NUM_THREADS values to set (plus a run with it unset)")
+parser.add_argument("--rounds", type=int, default=2, help="--user-script: runs of every case")
 args = parser.parse_args()
 setup_cpu_process()  # what the tools do: threads, malloc thresholds, MKL's AVX2 path on AMD
 
@@ -99,7 +111,48 @@ def torch_time(python: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+#: What the user-script runs must not inherit from this process (common / setup_cpu_process set them).
+PROCESS_SETUP_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "MKL_DEBUG_CPU_TYPE", "PADDLE_INADE_MALLOC",
+                      "PADDLE_INADE_MKL", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+
+
+def user_script_time(threads: int | None, setup: bool) -> dict:
+    """One fresh run of adain_user_script.py; ``threads`` None leaves OMP_NUM_THREADS unset."""
+    env = {k: v for k, v in os.environ.items() if k not in PROCESS_SETUP_VARS}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(common.ROOT), os.environ.get("PYTHONPATH")]))
+    if threads is not None:
+        env["OMP_NUM_THREADS"] = str(threads)
+    cmd = [sys.executable, str(Path(__file__).with_name("adain_user_script.py")), "--size", str(args.size),
+           "--repeats", str(args.repeats)] + (["--setup"] if setup else [])
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def user_script_table() -> None:
+    """The --user-script comparison: best of ``--rounds`` fresh runs per case, round-robin."""
+    cases = [(t, setup) for t in [*args.threads, None] for setup in (False, True)]
+    best: dict = {}
+    for _ in range(args.rounds):
+        for case in cases:
+            run = user_script_time(*case)
+            if case not in best or run["transfer"] < best[case]["transfer"]:
+                best[case] = run
+    print(f"{common.machine()}; AdaINPipeline.transfer {args.size}x{args.size}, a plain script, "
+          f"best of {args.rounds} fresh processes x {args.repeats} transfers")
+    print("| OMP_NUM_THREADS in the environment | without the call | with setup_cpu_process() | without / with |")
+    print("| --- | --- | --- | --- |")
+    for t in [*args.threads, None]:
+        plain, tuned = best[(t, False)], best[(t, True)]
+        print(f"| {t if t is not None else 'unset'} | {plain['transfer']:.2f} s ({plain['omp']} threads) | "
+              f"{tuned['transfer']:.2f} s ({tuned['omp']} threads) | {plain['transfer'] / tuned['transfer']:.2f}x |")
+
+
 def main() -> None:
+    if args.user_script:
+        user_script_table()
+        return
     paddle.seed(0)
     pipe = AdaINPipeline(VGGEncoder(), Decoder())
     rng = np.random.default_rng(0)

@@ -10,23 +10,34 @@ import paddle
 log = logging.getLogger(__name__)
 
 
+def _core_share() -> int:
+    """The cores this process may use; under ``paddle.distributed.launch`` the machine's
+    processes share them (``PADDLE_LOCAL_SIZE``)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // max(1, int(os.environ.get("PADDLE_LOCAL_SIZE", "1") or 1)))
+
+
 def set_cpu_threads() -> int:
     """Set OMP/MKL threads to the core count unless the user already did; return the count.
 
-    "Already did" means set before ``paddle_inade`` was imported: importing paddle itself sets
-    ``OMP_NUM_THREADS=1`` when it is unset, which would otherwise leave the tools on one core.
-    Under ``paddle.distributed.launch`` the cores are shared by the machine's processes
-    (``PADDLE_LOCAL_SIZE``). Must run before the first computation starts the OpenMP pool
-    (the tools call it first thing).
+    "Already did" means set in the environment the process started with, or in ``os.environ``
+    before ``paddle_inade`` (or paddle) was imported, or changed since ``paddle_inade`` was
+    imported: importing paddle itself sets ``OMP_NUM_THREADS=1`` when it is unset, and that
+    value is not taken for the user's (:mod:`paddle_inade.thread_env`). Under
+    ``paddle.distributed.launch`` the cores are shared by the machine's processes
+    (``PADDLE_LOCAL_SIZE``). An unset ``MKL_NUM_THREADS`` follows ``OMP_NUM_THREADS``. Must
+    run before the first computation starts the OpenMP pool.
     """
-    from . import USER_THREAD_ENV
+    from .thread_env import user_choice
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    share = max(1, cores // max(1, int(os.environ.get("PADDLE_LOCAL_SIZE", "1") or 1)))
-    for var, user_value in USER_THREAD_ENV.items():
-        os.environ[var] = user_value if user_value is not None else str(share)
-    first = os.environ["OMP_NUM_THREADS"].split(",")[0]  # OpenMP also allows nested "4,2"
-    return int(first) if first.strip().isdigit() else share
+    share = _core_share()
+    chosen = user_choice()
+    omp = chosen["OMP_NUM_THREADS"] or str(share)
+    first = omp.split(",")[0]  # OpenMP also allows nested "4,2"
+    threads = int(first) if first.strip().isdigit() else share
+    os.environ["OMP_NUM_THREADS"] = omp
+    os.environ["MKL_NUM_THREADS"] = chosen["MKL_NUM_THREADS"] or str(threads)
+    return threads
 
 
 # glibc malloc settings of tune_malloc (also glibc's MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_
@@ -96,8 +107,21 @@ def tune_mkl() -> bool:
 
 
 def setup_cpu_process() -> int:
-    """What the tools do first: :func:`set_cpu_threads`, :func:`tune_malloc` and
-    :func:`tune_mkl`; returns the cores."""
+    """Set this process up for fast CPU work; returns the OMP threads (the cores by default).
+
+    Call it first thing, before the first computation (``paddle_inade.setup_cpu_process()``;
+    the tools and the notebooks do). It sets process-wide state, which is why no other library
+    call does it (issue #22):
+
+    * :func:`tune_malloc`: glibc keeps large freed blocks in the process instead of a fresh
+      ``mmap`` per big tensor (off with ``PADDLE_INADE_MALLOC=default``);
+    * :func:`tune_mkl`: MKL's AVX2 kernels on AMD CPUs (``MKL_DEBUG_CPU_TYPE=5``; off with
+      ``PADDLE_INADE_MKL=default`` or a ``MKL_DEBUG_CPU_TYPE`` of your own);
+    * :func:`set_cpu_threads`: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` = the cores, unless you
+      set them yourself (``import paddle`` alone would leave one thread).
+
+    Calling it again changes nothing more.
+    """
     tuned = tune_malloc()
     mkl = tune_mkl()
     cores = set_cpu_threads()

@@ -140,6 +140,9 @@ class INADEPipeline(Pipeline):
     """A generator (and encoder) run in eval mode, with NumPy in and out; networks passed in
     are left as they are (each call runs them in eval mode and gives their modes back).
 
+    Call ``paddle_inade.setup_cpu_process()`` first thing in a script (threads, allocator, MKL):
+    the pipeline runs without it, but on the CPU several times slower (README, Speed).
+
     Args:
         cfg: the model options the networks were built with.
         netG: the generator. netE: the instance encoder (needed by ``encode``/``restyle``

@@ -1,10 +1,12 @@
-"""Process set-up the tools do first (threads, allocator); each case in a fresh interpreter."""
+"""Process set-up (threads, allocator, MKL): each case in a fresh interpreter; the docs and notebooks call it."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -56,3 +58,49 @@ def test_mkl_avx2_path_requested_exactly_on_amd_with_avx2():
     assert _run_mkl() == (["True", "5"] if amd else ["False", "-"])
     assert _run_mkl(PADDLE_INADE_MKL="default") == ["False", "-"]
     assert _run_mkl(MKL_DEBUG_CPU_TYPE="2") == ["False", "2"]  # the user's value is kept
+
+
+ORDER_SNIPPET = ("import os, sys; {first}import paddle_inade; {between}"
+                 "print(paddle_inade.setup_cpu_process(), paddle_inade.setup_cpu_process(), "
+                 "os.environ['OMP_NUM_THREADS'], os.environ['MKL_NUM_THREADS'])")
+
+
+def _run_order(first: str = "", between: str = "", **env):
+    full = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                                             "PADDLE_LOCAL_SIZE")}
+    full.update(env)
+    code = ORDER_SNIPPET.format(first=first, between=between)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full, capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+def test_paddle_imported_first_its_one_thread_is_not_taken_for_the_users():
+    cores = str(len(os.sched_getaffinity(0)))
+    # `import paddle` wrote OMP_NUM_THREADS=1 before paddle_inade could record the environment
+    assert _run_order(first="import paddle; ") == [cores] * 4  # twice the same: harmless
+    assert _run_order(first="import paddle; ", OMP_NUM_THREADS="1") == ["1"] * 4  # the user's 1
+
+
+def test_thread_choice_made_after_import_is_kept_and_mkl_follows_omp():
+    assert _run_order(between="os.environ['OMP_NUM_THREADS'] = '3'; ") == ["3"] * 4
+    assert _run_order(OMP_NUM_THREADS="1", MKL_NUM_THREADS="2") == ["1", "1", "1", "2"]
+
+
+BUILDS = ("Pipeline.from_", "build_generator(", "load_exported(")
+
+
+def _python_snippets(path):
+    return [part.split("```")[0] for part in path.read_text(encoding="utf-8").split("```python\n")[1:]]
+
+
+def test_every_snippet_that_builds_a_model_and_every_notebook_calls_setup_first():
+    docs = [Path(ROOT) / "README.md", *sorted(Path(ROOT).glob("docs_*.md"))]
+    for doc in docs:
+        for code in _python_snippets(doc):
+            builds = [code.find(b) for b in BUILDS if b in code]
+            if builds:
+                assert -1 < code.find("setup_cpu_process()") < min(builds), f"{doc.name}:\n{code}"
+    for nb in sorted((Path(ROOT) / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        first = "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
+        assert "paddle_inade.setup_cpu_process()" in first, nb.name

@@ -93,6 +93,9 @@ class AdaINPipeline(Pipeline):
     """A normalised VGG encoder (up to relu4_1) and a decoder, run in eval mode (networks passed
     in keep their own mode between calls).
 
+    Call ``paddle_inade.setup_cpu_process()`` first thing in a script (threads, allocator, MKL):
+    the pipeline runs without it, but on the CPU several times slower (README, Speed).
+
     Args:
         encoder: :class:`VGGEncoder`. decoder: :class:`Decoder`.
     """

@@ -45,7 +45,11 @@ class GroupDNetPipeline(Pipeline):
 
     Each call runs the networks in eval mode and gives their modes back; networks passed in are
     otherwise left as they are. The loaders fold the spectral norms of the networks they build
-    into the convolutions (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs)."""
+    into the convolutions (:func:`~paddle_inade.nn.remove_spectral_norm`: same outputs).
+
+    Call ``paddle_inade.setup_cpu_process()`` first thing in a script (threads, allocator, MKL):
+    the pipeline runs without it, but on the CPU several times slower (README, Speed).
+    """
 
     name = MODEL_NAME
     weight_files = {"netG": "G.pdparams", "netE": "E.pdparams"}
