@@ -69,11 +69,12 @@ class InstanceAdaptiveEncoder(nn.Layer):
     def _up(x: paddle.Tensor) -> paddle.Tensor:
         return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
 
-    def geometries(self, ids: paddle.Tensor) -> dict[str, InstanceConvGeometry]:
+    def geometries(self, ids: paddle.Tensor, resized: dict | None = None) -> dict[str, InstanceConvGeometry]:
         """Boundary geometries of ``ids`` [N, 1, H, W] for every fast layer, by name.
 
         Computed together before the first convolution (one wait for the device on a GPU, instead
-        of one per layer); empty while a static graph is traced (the layers then run unfold)."""
+        of one per layer); empty while a static graph is traced (the layers then run unfold).
+        ``resized``: filled with {(height, width): ids at that size} for the layers to reuse."""
         if not paddle.in_dynamic_mode():
             return {}
         h, w = ids.shape[2:]
@@ -82,17 +83,22 @@ class InstanceAdaptiveEncoder(nn.Layer):
             layer = getattr(self, name)
             if layer.impl == "fast":
                 specs[name] = ConvSpec(h // d, w // d, layer.kw, layer.stride, layer.padding)
-        found = instance_conv_geometries(ids, list(specs.values()))
+        found = instance_conv_geometries(ids, list(specs.values()), resized=resized)
         return {name: found[spec] for name, spec in specs.items()}
 
     def features(self, image: paddle.Tensor, ids: paddle.Tensor,
-                 geometries: dict[str, InstanceConvGeometry] | None = None) -> paddle.Tensor:
+                 geometries: dict[str, InstanceConvGeometry] | None = None,
+                 resized: dict | None = None) -> paddle.Tensor:
         """U-Net features [N, ngf, H, W]; ``ids`` [N, 1, H, W] instance ids as floats;
-        ``geometries``: :meth:`geometries` of ``ids`` (computed here when None)."""
-        g = self.geometries(ids) if geometries is None else geometries
+        ``geometries`` and ``resized``: from :meth:`geometries` (computed here when None)."""
+        if geometries is None:
+            resized = {}
+            geometries = self.geometries(ids, resized)
+        resized = resized or {}
 
         def conv(name: str, x: paddle.Tensor) -> paddle.Tensor:
-            return self._act(getattr(self, name)(x, ids, geometry=g.get(name)))
+            ids_here = resized.get(tuple(x.shape[2:]), ids)  # else the layer resizes them
+            return self._act(getattr(self, name)(x, ids_here, geometry=geometries.get(name)))
 
         x1 = conv("layer1", image)
         x2 = conv("layer2", x1)
@@ -114,8 +120,9 @@ class InstanceAdaptiveEncoder(nn.Layer):
             raise ValueError(f"the instance-adaptive encoder needs H and W divisible by 16, "
                              f"got {list(image.shape[2:])}")
         ids = paddle.argmax(input_instances, axis=1, keepdim=True).astype(image.dtype)
-        geometries = self.geometries(ids)
-        y = self.features(image, ids, geometries)
+        resized: dict = {}
+        geometries = self.geometries(ids, resized)
+        y = self.features(image, ids, geometries, resized)
         names = ("scale_conv_mu", "scale_conv_var", "bias_conv_mu", "bias_conv_var")
         heads = [getattr(self, name) for name in names]
         if any(head.impl != "fast" for head in heads):

@@ -172,32 +172,30 @@ def default_impl(place) -> str:
     return "host" if place.is_cpu_place() else "device"
 
 
-def _host_geometries(ids: paddle.Tensor, specs: Sequence[ConvSpec]) -> list[InstanceConvGeometry]:
-    maps = [resized_ids(ids, s.height, s.width) for s in specs]
-    sizes = {(s.height, s.width) for s in specs}
-    if len(sizes) == 1:
-        host = maps[0].numpy()
-        arrays = [host] * len(specs)
-    else:  # one device-to-host copy for all sizes
-        flat = paddle.concat([m.reshape([-1]) for m in maps]).numpy()
-        bounds = np.cumsum([0] + [int(np.prod(m.shape)) for m in maps])
-        arrays = [flat[a:b].reshape(m.shape) for a, b, m in zip(bounds[:-1], bounds[1:], maps)]
-    return [host_geometry(a[:, 0], s.kernel, s.stride, s.padding, place=ids.place)
-            for a, s in zip(arrays, specs)]
+def _host_geometries(maps: Sequence[paddle.Tensor], specs: Sequence[ConvSpec]) -> list[InstanceConvGeometry]:
+    """``maps[i]`` [N, 1, H_i, W_i]: the ids at ``specs[i]``'s size; one device-to-host copy."""
+    unique = list({id(m): m for m in maps}.values())
+    flat = paddle.concat([m.reshape([-1]) for m in unique]).numpy() if len(unique) > 1 else unique[0].numpy()
+    bounds = np.cumsum([0] + [int(np.prod(m.shape)) for m in unique])
+    arrays = {id(m): flat[a:b].reshape(m.shape) for a, b, m in zip(bounds[:-1], bounds[1:], unique)}
+    return [host_geometry(arrays[id(m)][:, 0], s.kernel, s.stride, s.padding, place=m.place)
+            for m, s in zip(maps, specs)]
 
 
-def instance_conv_geometries(ids: paddle.Tensor, specs: Sequence[ConvSpec],
-                             impl: str | None = None) -> dict[ConvSpec, InstanceConvGeometry]:
+def instance_conv_geometries(ids: paddle.Tensor, specs: Sequence[ConvSpec], impl: str | None = None,
+                             resized: dict | None = None) -> dict[ConvSpec, InstanceConvGeometry]:
     """The geometries of one id map for several convolutions, with one device-to-host copy.
 
     Args:
         ids: [N, 1, H, W] instance ids (floats); resized (nearest) to each spec's input size.
         specs: the convolutions (repeats are computed once).
         impl: ``host`` or ``device``; None: :func:`default_impl` of the ids' place.
+        resized: optional {(height, width): ids at that size} to use (and fill) instead of
+            resizing here, so that a caller passes the same maps to its layers.
     Returns:
         {spec: geometry}; :meth:`InstanceConvGeometry.empty` where no window crosses a boundary.
     """
-    from .instance_geometry_device import device_geometries
+    from .instance_geometry_device import device_geometries  # it imports this module
 
     specs = list(dict.fromkeys(specs))
     impl = impl or default_impl(ids.place)
@@ -205,8 +203,13 @@ def instance_conv_geometries(ids: paddle.Tensor, specs: Sequence[ConvSpec],
         raise ValueError(f"geometry impl {impl!r} is not one of {list(IMPLS)}")
     if not specs:
         return {}
+    resized = {} if resized is None else resized
+    for s in specs:
+        if (s.height, s.width) not in resized:
+            resized[(s.height, s.width)] = resized_ids(ids, s.height, s.width)
+    maps = [resized[(s.height, s.width)] for s in specs]
     build = _host_geometries if impl == "host" else device_geometries
-    return dict(zip(specs, build(ids, specs)))
+    return dict(zip(specs, build(maps, specs)))
 
 
 def instance_conv_geometry(instances: paddle.Tensor, kernel: int, stride: int,

@@ -20,7 +20,7 @@ from typing import Sequence
 import paddle
 import paddle.nn.functional as F
 
-from .instance_geometry import ConvSpec, InstanceConvGeometry, resized_ids
+from .instance_geometry import ConvSpec, InstanceConvGeometry
 
 
 def _window_index(spec: ConvSpec) -> paddle.Tensor:
@@ -125,11 +125,11 @@ def _geometry(win: _Windows, spec: ConvSpec, stats) -> InstanceConvGeometry:
         fraction=total / float(n * ho * wo), spec=spec)
 
 
-def device_geometries(ids: paddle.Tensor, specs: Sequence[ConvSpec]) -> list[InstanceConvGeometry]:
-    """The geometries of ``ids`` [N, 1, H, W] for ``specs``, one device-to-host copy in all."""
-    if ids.dtype != paddle.float64:
-        ids = ids.astype("float32")
-    windows = [_Windows(resized_ids(ids, s.height, s.width), s) for s in specs]
+def device_geometries(maps: Sequence[paddle.Tensor], specs: Sequence[ConvSpec]) -> list[InstanceConvGeometry]:
+    """``maps[i]`` [N, 1, H_i, W_i]: the ids at ``specs[i]``'s input size -> their geometries,
+    one device-to-host copy in all."""
+    maps = [m if m.dtype == paddle.float64 else m.astype("float32") for m in maps]
+    windows = [_Windows(m, s) for m, s in zip(maps, specs)]
     stats = paddle.stack([_statistics(win, s) for win, s in zip(windows, specs)]).numpy()  # [S, 5]
     return [_geometry(win, s, st) if st[0] else InstanceConvGeometry.empty(s)
             for win, s, st in zip(windows, specs, stats)]
