@@ -20,24 +20,41 @@ tune_mkl()  # before the first MKL call (AVX2 kernels on AMD; see paddle_inade.d
 
 import paddle  # noqa: E402
 
-#: PADDLE_INADE_TEST_DEVICE=gpu (or gpu:N) runs the suite, the parity and fast-path tests
-#: included, on a GPU; the default is the CPU. A GPU that is not there is an error, never a
-#: silent run on the CPU. (Tests that pass device="cpu" to a pipeline stay on the CPU.)
-TEST_DEVICE = os.environ.get("PADDLE_INADE_TEST_DEVICE", "cpu").lower()
+#: The device the tests run on: ``PADDLE_INADE_TEST_DEVICE=gpu`` (or ``gpu:1``, ``xpu``, ...)
+#: runs them on that device, e.g. the parity and fast-path tests on a GPU; default ``cpu``.
+TEST_DEVICE = os.environ.get("PADDLE_INADE_TEST_DEVICE", "cpu").strip() or "cpu"
+#: The reference numbers are float32 on a CPU: TensorFloat-32 matrix products would miss them.
+_NO_TF32 = {"FLAGS_allow_tf32_cublas": False, "FLAGS_allow_tf32_cudnn": False}
 
 
-def _check_test_device(device: str) -> None:
-    if device == "cpu":
-        return
-    if not device.startswith("gpu"):
-        raise pytest.UsageError(f"PADDLE_INADE_TEST_DEVICE={device!r}: expected cpu, gpu or gpu:N")
-    if not paddle.is_compiled_with_cuda() or paddle.device.cuda.device_count() == 0:
-        raise pytest.UsageError(f"PADDLE_INADE_TEST_DEVICE={device}: this Paddle has no CUDA GPU "
-                                "(install paddlepaddle-gpu from Paddle's index, or unset the variable)")
+def select_test_device(name: str) -> None:
+    """``paddle.set_device(name)`` and a probe computation on it; a ``pytest.UsageError`` when
+    this Paddle or machine cannot run there (never a silent fallback to the CPU)."""
+    hint = f"PADDLE_INADE_TEST_DEVICE={name!r}"
+    try:
+        paddle.set_device(name)
+        probe = paddle.ones([2]) + 1
+        probe.numpy()
+    except Exception as err:  # Paddle raises ValueError/RuntimeError/OSError, by build
+        raise pytest.UsageError(f"{hint}: Paddle cannot run on this device here "
+                                f"({type(err).__name__}: {err}); unset it to test on the CPU") from err
+    kind = name.split(":")[0].lower()
+    if kind not in str(probe.place).lower():
+        raise pytest.UsageError(f"{hint}: tensors were placed on {probe.place}, not on {name}")
+    if kind != "cpu":
+        for flag, value in _NO_TF32.items():
+            try:
+                paddle.set_flags({flag: value})
+            except (ValueError, RuntimeError):
+                pass  # a build without that flag
 
 
-_check_test_device(TEST_DEVICE)
-paddle.set_device(TEST_DEVICE)
+def pytest_configure(config) -> None:
+    select_test_device(TEST_DEVICE)
+
+
+def pytest_report_header(config) -> str:
+    return f"paddle_inade test device: {paddle.get_device()} (PADDLE_INADE_TEST_DEVICE)"
 
 
 def rel_err(ours, ref) -> float:

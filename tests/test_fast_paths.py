@@ -25,7 +25,7 @@ from paddle_inade.nn.fast_instance_conv import (
 from paddle_inade.nn.channel_bias import Conv2D, add_channel_bias, add_channel_bias_reference
 from paddle_inade.nn.index_maps import IndexMaps, one_hot_index
 from paddle_inade.nn.param_free_norm import (ParamFreeNorm, batch_norm_train_reference, instance_norm,
-                                             instance_norm_reference)
+                                             instance_norm_reference, running_statistics_reference)
 
 TOL = 1e-5
 
@@ -351,6 +351,65 @@ def test_fused_batch_norm_equals_readable_and_keeps_torch_running_statistics(kin
     np.testing.assert_allclose(fused.running_mean.numpy(), 0.1 * mean, rtol=1e-5)
     np.testing.assert_allclose(fused.running_var.numpy(), 0.9 + 0.1 * var * count / (count - 1), rtol=1e-5)
     assert int(fused.num_batches_tracked) == 1
+
+
+def _torch_running_statistics(mean0, var0, batches):
+    """numpy: torch's update, momentum 0.1, the unbiased batch variance (biased * n / (n - 1))."""
+    mean, var = mean0.astype(np.float64), var0.astype(np.float64)
+    for x in batches:
+        n = x.shape[0] * x.shape[2] * x.shape[3]
+        mean = 0.9 * mean + 0.1 * x.mean((0, 2, 3), dtype=np.float64)
+        var = 0.9 * var + 0.1 * x.var((0, 2, 3), dtype=np.float64) * n / (n - 1)
+    return mean, var
+
+
+@pytest.mark.parametrize("shape", [[4, 6, 5, 7], [2, 3, 1, 1], [1, 2, 3, 1]])
+def test_fused_batch_norm_running_statistics_follow_the_readable_formula(shape):
+    """From non-trivial running statistics, two training forwards: the numbers of the readable
+    formula (and of :func:`running_statistics_reference`)."""
+    rng = np.random.RandomState(3)
+    norm = ParamFreeNorm(shape[1], "batch")
+    norm.train()
+    mean0 = rng.randn(shape[1]).astype("float32")
+    var0 = (rng.rand(shape[1]) + 0.5).astype("float32")
+    norm.running_mean.set_value(paddle.to_tensor(mean0))
+    norm.running_var.set_value(paddle.to_tensor(var0))
+    batches = [(rng.randn(*shape) * s + o).astype("float32") for s, o in ((3.0, -1.0), (0.2, 4.0))]
+    ref_mean, ref_var = paddle.to_tensor(mean0), paddle.to_tensor(var0)
+    for x in batches:
+        norm(paddle.to_tensor(x))
+        ref_mean, ref_var = running_statistics_reference(ref_mean, ref_var, paddle.to_tensor(x))
+    mean, var = _torch_running_statistics(mean0, var0, batches)
+    np.testing.assert_allclose(norm.running_mean.numpy(), mean, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(norm.running_var.numpy(), var, rtol=1e-6)
+    np.testing.assert_allclose(ref_mean.numpy(), mean, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ref_var.numpy(), var, rtol=1e-6)
+    assert int(norm.num_batches_tracked) == 2
+
+
+def test_fused_batch_norm_ignores_the_kernels_running_statistics(monkeypatch):
+    """Backends disagree on the running variance the kernel writes (cuDNN: unbiased, Paddle's
+    CPU kernel: biased): whatever it writes there must not reach the buffers."""
+    from paddle_inade.nn import param_free_norm
+
+    kernel = param_free_norm._C_ops.batch_norm
+
+    def nan_running_statistics(x, mean, var, *args):
+        outs = kernel(x, mean, var, *args)
+        with paddle.no_grad():
+            for t in (mean, var, outs[1], outs[2]):
+                paddle.assign(paddle.full(t.shape, float("nan"), t.dtype), output=t)
+        return outs
+
+    rng = np.random.RandomState(4)
+    x = (rng.randn(3, 4, 6, 5) * 2 + 1).astype("float32")
+    norm = ParamFreeNorm(4, "batch")
+    norm.train()
+    monkeypatch.setattr(param_free_norm._C_ops, "batch_norm", nan_running_statistics)
+    norm(paddle.to_tensor(x))
+    mean, var = _torch_running_statistics(np.zeros(4, "float32"), np.ones(4, "float32"), [x])
+    np.testing.assert_allclose(norm.running_mean.numpy(), mean, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(norm.running_var.numpy(), var, rtol=1e-6)
 
 
 @pytest.mark.parametrize("shape", [[8, 5, 6, 7], [1, 4, 3, 3], [2, 1, 4, 4]])

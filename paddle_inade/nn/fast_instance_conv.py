@@ -22,9 +22,10 @@ Gradients w.r.t. ``x``, ``weight`` and ``bias`` equal those of the unfold versio
 rounding (plain autograd): the convolution's gradient is zero at the overwritten positions
 and the recomputation's gradient flows there instead.
 
-The boundary geometry depends only on the id map; it is computed with numpy on the host (one
-small channel) by :func:`instance_conv_geometry` in every call, or passed in explicitly by a
-caller that uses one id map for several convolutions of the same shape. While a static graph
+The boundary geometry depends only on the id map (:mod:`.instance_geometry`). Finding it needs
+the id values (on a GPU: a wait for the device), so a network computes the geometries of all
+its convolutions once per forward pass (:func:`.geometry_choice.instance_conv_geometries`)
+and passes each one in; without one it is computed here, in every call. While a static graph
 is traced (``paddle.jit``) the values are not available and the unfold version is used.
 
 Costs on a 2-core CPU ([2, 64, 128, 128] -> 128, 13 % crossing windows): 1.2x (stride 1) and
@@ -33,117 +34,15 @@ Costs on a 2-core CPU ([2, 64, 128, 128] -> 128, 13 % crossing windows): 1.2x (s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import paddle
 import paddle.nn.functional as F
 
 from .channel_bias import conv2d
+from .geometry_choice import instance_conv_geometry
+from .instance_geometry import ConvSpec, InstanceConvGeometry, conv_out_size
 
-
-def conv_out_size(size: int, kernel: int, stride: int, padding: int) -> int:
-    """Output length of a convolution along one axis."""
-    return (size + 2 * padding - kernel) // stride + 1
-
-
-@dataclass
-class InstanceConvGeometry:
-    """Where k x k windows cross instance boundaries, for one id map and conv geometry.
-
-    Attributes:
-        rows: [N * P * k * k] int64, for every (sample, boundary position, kernel offset) the
-            row of the channel-last input ``[N * H * W, C]`` to gather: the neighbour's pixel
-            where the mask keeps it, else ``zero_row``.
-        zero_row: a pixel that no window uses; gathering it gives zeros (embedding's
-            ``padding_idx``), so masked-out entries need no multiplication. -1 when every pixel
-            is used (then ``mask`` is given and zeroes those entries).
-        mask: [N * P * k * k, 1] mask weights for soft id maps (or when ``zero_row`` is -1);
-            None for integer ids.
-        positions: [N, 1, P] int64 flat output positions (``y * W_out + x``) to recompute, all
-            different within a sample: samples with fewer than P boundary positions are padded
-            with some of their other positions.
-        num_positions: P, the largest per-sample count of boundary positions.
-        fraction: boundary positions / all output positions (over the batch).
-    """
-
-    rows: paddle.Tensor
-    zero_row: int
-    mask: paddle.Tensor | None
-    positions: paddle.Tensor
-    num_positions: int
-    fraction: float
-
-
-def _windows(a: np.ndarray, dy: int, dx: int, stride: int, ho: int, wo: int) -> np.ndarray:
-    """[N, Hp, Wp] padded map -> [N, ho, wo]: the entry at kernel offset (dy, dx) of every window."""
-    return a[:, dy:dy + stride * (ho - 1) + 1:stride, dx:dx + stride * (wo - 1) + 1:stride]
-
-
-def instance_conv_geometry(instances: paddle.Tensor, kernel: int, stride: int,
-                           padding: int) -> InstanceConvGeometry | None:
-    """Boundary geometry of an id map for a k x k convolution; None if no window crosses one.
-
-    Args:
-        instances: [N, 1, H, W] instance ids (floats) at the convolution input's size.
-        kernel, stride, padding: the convolution's.
-    Returns:
-        An :class:`InstanceConvGeometry`, or None when every window lies in one instance (then
-        the instance-aware convolution is exactly the plain one).
-    """
-    n, _, h, w = instances.shape
-    ho, wo = conv_out_size(h, kernel, stride, padding), conv_out_size(w, kernel, stride, padding)
-    ids = instances.numpy()[:, 0]
-    if ids.dtype != np.float64:
-        ids = ids.astype(np.float32)
-    pad = ((0, 0), (padding, padding), (padding, padding))
-    # Neighbours outside the image never contribute (x is zero-padded): mark them NaN.
-    nan_padded = np.pad(ids, pad, constant_values=np.nan)
-    # The reference takes the centre id from the zero-padded id map (0 outside the image).
-    cy, cx = divmod(kernel * kernel // 2, kernel)
-    centre = _windows(np.pad(ids, pad), cy, cx, stride, ho, wo)  # [N, ho, wo]
-    crossing = np.zeros((n, ho, wo), dtype=bool)
-    for dy in range(kernel):
-        for dx in range(kernel):
-            nb = _windows(nan_padded, dy, dx, stride, ho, wo)
-            crossing |= (nb != centre) & ~np.isnan(nb)
-    crossing = crossing.reshape(n, ho * wo)
-    counts = crossing.sum(axis=1)
-    num = int(counts.max())
-    if num == 0:
-        return None
-    # Per-sample positions padded to a common length P with other positions of that sample
-    # (recomputing a window that lies in one instance gives the convolution's value).
-    positions = np.zeros((n, num), dtype=np.int64)
-    for i in range(n):
-        pos = np.flatnonzero(crossing[i])
-        positions[i] = np.concatenate([pos, np.flatnonzero(~crossing[i])[:num - pos.size]])
-    py, px = positions // wo, positions % wo  # [N, P]
-    offsets = np.arange(kernel)
-    iy = (py * stride)[:, :, None, None] + offsets[None, None, :, None]  # padded coords [N,P,k,1]
-    ix = (px * stride)[:, :, None, None] + offsets[None, None, None, :]  # [N, P, 1, k]
-    sample = np.arange(n)[:, None, None, None]
-    nb = nan_padded[sample, iy, ix]  # [N, P, k, k]
-    centre_ids = centre.reshape(n, ho * wo)[np.arange(n)[:, None], positions][:, :, None, None]
-    inside = ~np.isnan(nb)
-    mask = np.where(inside, 1.0 - np.clip(np.abs(np.where(inside, nb - centre_ids, 1.0)), 0.0, 1.0), 0.0)
-    keep = mask > 0
-    rows = sample * (h * w) + (iy - padding) * w + (ix - padding)
-    used = np.zeros(n * h * w, dtype=bool)
-    used[rows[keep]] = True
-    zero_row = int(np.argmin(used))
-    soft = bool(np.any(mask[keep] != 1.0))
-    if used[zero_row]:  # every pixel is used: mask by multiplication instead
-        zero_row, soft = -1, True
-    rows = np.where(keep, rows, max(zero_row, 0)).reshape(-1)
-    place = instances.place
-    return InstanceConvGeometry(
-        rows=paddle.to_tensor(rows, place=place),
-        zero_row=zero_row,
-        mask=paddle.to_tensor(mask.reshape(-1, 1).astype(ids.dtype), place=place) if soft else None,
-        positions=paddle.to_tensor(positions[:, None, :], place=place),
-        num_positions=num,
-        fraction=float(counts.sum()) / float(n * ho * wo))
+__all__ = ["InstanceConvGeometry", "conv_out_size", "fast_instance_conv2d", "instance_conv_geometry",
+           "unfold_instance_conv2d"]
 
 
 def _channel_last_rows(x: paddle.Tensor) -> paddle.Tensor:
@@ -214,8 +113,8 @@ def fast_instance_conv2d(x: paddle.Tensor, instances: paddle.Tensor, weight: pad
     Args:
         x: [N, C, H, W]; instances: [N, 1, H, W] ids (floats) at x's size;
         weight: [F, C, k, k]; bias: [F] or None.
-        geometry: the precomputed :func:`instance_conv_geometry` of ``instances`` (computed here
-            when None).
+        geometry: the precomputed geometry of ``instances`` for this convolution (from
+            :func:`.geometry_choice.instance_conv_geometries`; computed here when None).
     Returns:
         [N, F, H_out, W_out]. While a static graph is traced (``paddle.jit``) the geometry,
         which needs the id values, is not available: the unfold version is traced instead.
@@ -226,8 +125,10 @@ def fast_instance_conv2d(x: paddle.Tensor, instances: paddle.Tensor, weight: pad
         return unfold_instance_conv2d(x, instances, weight, bias, stride, padding)
     if geometry is None:
         geometry = instance_conv_geometry(instances, k, stride, padding)
+    else:
+        geometry.check(ConvSpec(*instances.shape[2:], k, stride, padding))
     out = conv2d(x, weight, bias, stride=stride, padding=padding)
-    if geometry is None:
+    if geometry is None or geometry.num_positions == 0:
         return out
     values = _recompute_windows(x, weight, bias, geometry)  # [N, F, P]
     ho, wo = out.shape[2], out.shape[3]

@@ -7,6 +7,12 @@ its maps are one-hot and builds one :class:`IndexMaps`: each pixel's pair index,
 resolution the pair map's one-hot form (made once, by nearest resizing as the readable path
 resizes the one-hot maps, and reused by every ILADE layer at that resolution). With maps that
 are not one-hot :meth:`IndexMaps.maybe` returns None and ILADE takes its readable path.
+
+Building them waits for the device once per forward pass (the number of pairs fixes shapes):
+the check, the (class, instance) codes and their compaction run where the maps live
+(:func:`compact_pairs_device`), and only the one-hot flag and the number of pairs are copied to
+the host. :func:`compact_pairs_host` is the readable numpy version (``impl="host"``); both took
+the same time on the CPU, so every device runs the same code.
 """
 from __future__ import annotations
 
@@ -15,14 +21,15 @@ import paddle
 import paddle.nn.functional as F
 
 
-def one_hot_index(maps: paddle.Tensor) -> paddle.Tensor | None:
-    """Index map of a one-hot map, or None if it is not one-hot.
+def one_hot_check(maps: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+    """Index map of a one-hot map and where it is one-hot, without waiting for the device.
 
     Args:
         maps: [N, L, H, W].
     Returns:
-        [N, H*W] int64 (the channel holding the 1 at each pixel), or None unless every pixel
-        has non-negative entries summing to 1 concentrated on one channel.
+        ([N, H*W] int64 the channel holding the 1 at each pixel (meaningless where not ok),
+        [N, H*W] bool ok: the pixel's entries are non-negative, sum to 1 and are concentrated on
+        one channel).
 
     Uses matrix products for the channel reductions (Paddle's reductions over axis 1 of NCHW
     are slow on the CPU): with ``s_k = sum_l l^k x_l`` the map is one-hot iff ``sum_l |x_l| =
@@ -37,9 +44,58 @@ def one_hot_index(maps: paddle.Tensor) -> paddle.Tensor | None:
     s_abs = paddle.matmul(paddle.ones([1, l]), paddle.abs(flat))  # [N, 1, HW]
     s0, s1, s2 = s[:, 0], s[:, 1], s[:, 2]
     ok = (s_abs[:, 0] == 1) & (s0 == 1) & (s2 == s1 * s1) & (s1 == paddle.round(s1))
-    if not bool(ok.all()):
+    index = paddle.where(ok, s1, paddle.zeros_like(s1)).astype("int64")
+    return index, ok
+
+
+def one_hot_index(maps: paddle.Tensor) -> paddle.Tensor | None:
+    """[N, L, H, W] -> [N, H*W] int64 index map of a one-hot map, or None if it is not one-hot
+    (:func:`one_hot_check`; one wait for the device)."""
+    index, ok = one_hot_check(maps)
+    return index if bool(ok.all()) else None
+
+
+def pair_codes(labels: paddle.Tensor, instances: paddle.Tensor) -> paddle.Tensor:
+    """[N, H*W] int64 ``label * K + instance`` of one-hot labels [N, L, H, W] and instances
+    [N, K, H, W]; -1 at pixels where either map is not one-hot."""
+    label_idx, label_ok = one_hot_check(labels)
+    inst_idx, inst_ok = one_hot_check(instances)
+    code = label_idx * instances.shape[1] + inst_idx
+    return paddle.where(label_ok & inst_ok, code, paddle.full_like(code, -1))
+
+
+def compact_pairs_host(code: np.ndarray):
+    """The readable compaction: [N, HW] codes -> (inverse [N, HW] int64 pair index per pixel,
+    pair_code [N, U] int64 the sorted codes of each sample, zero-padded)."""
+    per_sample = [np.unique(c, return_inverse=True) for c in code]
+    num = max(u.size for u, _ in per_sample)
+    pair_code = np.zeros((code.shape[0], num), dtype=np.int64)
+    for b, (u, _) in enumerate(per_sample):
+        pair_code[b, :u.size] = u
+    inverse = np.stack([inv.reshape(-1) for _, inv in per_sample]).astype(np.int64)
+    return inverse, pair_code
+
+
+def compact_pairs_device(code: paddle.Tensor, num_codes: int):
+    """:func:`compact_pairs_host` with Paddle ops where ``code`` [N, HW] lives (codes in
+    0..num_codes-1, or -1 anywhere: then None). One device-to-host copy (the flag and U).
+    Returns (inverse [N, HW] int64, pair_code [N, U] int64) or None."""
+    n = code.shape[0]
+    valid = code >= 0
+    present = paddle.zeros([n, num_codes + 1], dtype="int64")  # column num_codes: discarded
+    present = paddle.put_along_axis(present, paddle.where(valid, code, paddle.full_like(code, num_codes)),
+                                    paddle.ones(code.shape, "int64"), axis=1, reduce="assign")[:, :num_codes]
+    stats = paddle.stack([valid.all().astype("int64"), present.sum(axis=1).max()]).numpy()
+    if not stats[0]:
         return None
-    return s1.astype("int64")
+    num = int(stats[1])
+    rank = paddle.cumsum(present, axis=1) - 1  # [N, num_codes]: pair index of each present code
+    inverse = paddle.take_along_axis(rank, code, axis=1)
+    slot = paddle.where(present > 0, rank, paddle.full_like(rank, num))
+    codes = paddle.arange(num_codes, dtype="int64").reshape([1, -1]).expand([n, num_codes])
+    pair_code = paddle.put_along_axis(paddle.zeros([n, num + 1], "int64"), slot, codes, axis=1,
+                                      reduce="assign")[:, :num]
+    return inverse, pair_code
 
 
 class IndexMaps:
@@ -61,32 +117,31 @@ class IndexMaps:
         self._one_hot: dict[tuple[int, int], paddle.Tensor] = {}
 
     @classmethod
-    def maybe(cls, labels: paddle.Tensor | None,
-              instances: paddle.Tensor | None) -> IndexMaps | None:
-        """From one-hot labels [N, L, H, W] and instances [N, K, H, W]; None unless both are one-hot."""
+    def maybe(cls, labels: paddle.Tensor | None, instances: paddle.Tensor | None,
+              impl: str | None = None) -> IndexMaps | None:
+        """From one-hot labels [N, L, H, W] and instances [N, K, H, W]; None unless both are one-hot.
+
+        One device-to-host copy. ``impl``: ``device`` (default: Paddle ops where the maps live)
+        or ``host`` (the readable numpy compaction of a host copy of the codes)."""
         if labels is None or instances is None or list(labels.shape[2:]) != list(instances.shape[2:]):
             return None
-        label_idx = one_hot_index(labels)
-        if label_idx is None:
-            return None
-        inst_idx = one_hot_index(instances)
-        if inst_idx is None:
-            return None
-        n, _, h, w = labels.shape
+        if impl not in (None, "device", "host"):
+            raise ValueError(f"IndexMaps impl {impl!r} is not one of ['device', 'host']")
+        n, l, h, w = labels.shape
         k = instances.shape[1]
-        # Compact the (class, instance) codes of each sample on the host (a small int map).
-        code = label_idx.numpy() * k + inst_idx.numpy()  # [N, HW]
-        per_sample = [np.unique(c, return_inverse=True) for c in code]
-        num = max(u.size for u, _ in per_sample)
-        pair_code = np.zeros((n, num), dtype=np.int64)
-        for b, (u, _) in enumerate(per_sample):
-            pair_code[b, :u.size] = u
-        inverse = np.stack([inv.reshape(-1) for _, inv in per_sample]).astype(np.float32)
-        place = labels.place
-        pair_instance = pair_code % k + np.arange(n)[:, None] * k
-        return cls(paddle.to_tensor(inverse.reshape(n, 1, h, w), place=place),
-                   paddle.to_tensor((pair_code // k).reshape(-1), place=place),
-                   paddle.to_tensor(pair_instance.reshape(-1), place=place), num)
+        code = pair_codes(labels, instances)  # [N, HW]
+        if impl == "host":
+            code = code.numpy()
+            found = None if (code < 0).any() else compact_pairs_host(code)
+            found = found and tuple(paddle.to_tensor(a, place=labels.place) for a in found)
+        else:
+            found = compact_pairs_device(code, l * k)
+        if found is None:
+            return None
+        inverse, pair_code = found  # [N, HW], [N, U]
+        offset = paddle.arange(n, dtype="int64").reshape([n, 1]) * k
+        return cls(inverse.astype("float32").reshape([n, 1, h, w]), (pair_code // k).reshape([-1]),
+                   (pair_code % k + offset).reshape([-1]), pair_code.shape[1])
 
     def one_hot(self, height: int, width: int) -> paddle.Tensor:
         """[N, height*width, U] float32 one-hot pair map at that size (cached)."""

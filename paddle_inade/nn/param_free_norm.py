@@ -84,6 +84,36 @@ def batch_norm_train_reference(x: paddle.Tensor):
     return mean, var
 
 
+def running_statistics_reference(running_mean: paddle.Tensor, running_var: paddle.Tensor,
+                                 x: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+    """Readable update of the running statistics by one training batch, as torch.
+
+    Args:
+        running_mean, running_var: [C] the statistics before the batch.
+        x: [N, C, H, W] the batch.
+    Returns:
+        ([C], [C]): ``(1 - m) * running_mean + m * mean`` and ``(1 - m) * running_var + m *
+        biased_var * count / (count - 1)`` with ``m = 0.1`` and ``count = N * H * W``.
+    """
+    mean, var = batch_norm_train_reference(x)
+    count = x.shape[0] * x.shape[2] * x.shape[3]
+    unbiased = var * (count / max(count - 1, 1))
+    return ((1 - MOMENTUM) * running_mean + MOMENTUM * mean,
+            (1 - MOMENTUM) * running_var + MOMENTUM * unbiased)
+
+
+def _update_from_saved(running_mean: paddle.Tensor, running_var: paddle.Tensor,
+                       saved_mean: paddle.Tensor, saved_inv_std: paddle.Tensor, count: int) -> None:
+    """Momentum update of the [C] running statistics, in place, from a batch-norm kernel's saved
+    batch mean and inverse standard deviation ``1 / sqrt(biased_var + EPS)`` ([C] each)."""
+    inv_std = saved_inv_std.astype("float64")
+    biased = paddle.clip(1.0 / (inv_std * inv_std) - EPS, min=0.0)  # float64: no cancellation
+    unbiased = (biased * (count / max(count - 1, 1))).astype(running_var.dtype)
+    paddle.assign((1 - MOMENTUM) * running_mean + MOMENTUM * saved_mean.astype(running_mean.dtype),
+                  output=running_mean)
+    paddle.assign((1 - MOMENTUM) * running_var + MOMENTUM * unbiased, output=running_var)
+
+
 def batch_norm_train(x: paddle.Tensor, running_mean: paddle.Tensor,
                      running_var: paddle.Tensor) -> paddle.Tensor:
     """Training-mode batch norm without scale and bias, as ``torch.nn.BatchNorm2d(affine=False)``.
@@ -91,25 +121,32 @@ def batch_norm_train(x: paddle.Tensor, running_mean: paddle.Tensor,
     Args:
         x: [N, C, H, W].
         running_mean, running_var: [C] buffers, updated in place with momentum 0.1 (the running
-            variance from the *unbiased* batch variance, as torch).
+            variance from the *unbiased* batch variance, as torch): the numbers of
+            :func:`running_statistics_reference`.
     Returns:
         [N, C, H, W] normalised with the batch mean and biased variance.
 
     Paddle's fused kernel (30-100x faster forward + backward on the CPU than the composite of
-    :func:`batch_norm_train_reference`) for the output. The running statistics are computed here
-    from the kernel's saved batch mean and inverse standard deviation, which mean the same on
-    every backend, instead of from its own running outputs: Paddle's CPU kernel updates the
-    running variance from the biased batch variance, cuDNN's from the unbiased one.
+    :func:`batch_norm_train_reference`). The running statistics the kernel writes are *not*
+    used: their convention depends on the backend (Paddle's CPU and CUDA kernels update the
+    running variance from the biased batch variance, cuDNN, which Paddle calls for 4-D input
+    on CUDA, from the unbiased one). The kernel's saved batch mean and saved inverse standard
+    deviation ``1 / sqrt(biased_var + eps)`` mean the same on every backend; the update is
+    computed from them here.
     """
-    # the kernel updates the statistics it is given in place: give it copies, and ignore them
-    out, _, _, batch_mean, inv_std, _ = _C_ops.batch_norm(
-        x, running_mean.clone(), running_var.clone(), None, None, False, 1.0 - MOMENTUM, EPS, "NCHW",
-        False, False)
     count = x.shape[0] * x.shape[2] * x.shape[3]
+    if count < 2:  # the CUDA kernel leaves its saved statistics unset for one value per channel
+        mean, var = batch_norm_train_reference(x)
+        with paddle.no_grad():
+            _update_from_saved(running_mean, running_var, mean, paddle.rsqrt(var + EPS), count)
+        return (x - mean.reshape([1, -1, 1, 1])) * paddle.rsqrt(var.reshape([1, -1, 1, 1]) + EPS)
+    # The kernel writes its own running statistics into the tensors it is given, and autograd
+    # keeps them as its inputs: give it copies, which are then dropped.
+    out, _, _, saved_mean, saved_inv_std, _ = _C_ops.batch_norm(
+        x, running_mean.clone(), running_var.clone(), None, None, False, 1.0 - MOMENTUM, EPS,
+        "NCHW", False, False)
     with paddle.no_grad():
-        unbiased = (1.0 / (inv_std * inv_std) - EPS) * (count / max(count - 1, 1))
-        paddle.assign((1.0 - MOMENTUM) * running_mean + MOMENTUM * batch_mean, output=running_mean)
-        paddle.assign((1.0 - MOMENTUM) * running_var + MOMENTUM * unbiased, output=running_var)
+        _update_from_saved(running_mean, running_var, saved_mean, saved_inv_std, count)
     return out
 
 
