@@ -23,7 +23,7 @@ from .device import select_device
 from .models import build_encoder, build_generator, preprocess_input
 from .nn.modes import eval_mode
 from .noise import Seed, draw_noises, generators
-from .pipeline_base import Pipeline, device_arg, for_inference
+from .pipeline_base import SynthesisPipeline, device_arg, for_inference
 from .runs import check_run_folder, run_weight_files
 from .saved_options import SavedOptions, read_options_file, read_saved_options
 from .train_options import MODEL_CONFIGS
@@ -136,7 +136,7 @@ def _check_classes(label: np.ndarray, cfg: INADEConfig, name: str) -> None:
 
 
 # --------------------------------------------------------------------------- pipeline
-class INADEPipeline(Pipeline):
+class INADEPipeline(SynthesisPipeline):
     """A generator (and encoder) run in eval mode, with NumPy in and out; networks passed in
     are left as they are (each call runs them in eval mode and gives their modes back).
 
@@ -150,18 +150,9 @@ class INADEPipeline(Pipeline):
     """
 
     name = "inade"
-    weight_files = {"netG": "G.pdparams", "netE": "E.pdparams"}
-    optional_weights = ("netE",)
-
-    def __init__(self, cfg: INADEConfig, netG, netE=None):
-        self.cfg, self.netG, self.netE = cfg, netG, netE
-
-    @classmethod
-    def _from_config(cls, values: dict, source: str) -> "INADEPipeline":
-        cfg = INADEConfig.from_dict(values, source=source)
-        netG, netE = build_generator(cfg, init=False), build_encoder(cfg, init=False)
-        for_inference(netG, netE)
-        return cls(cfg, netG, netE)
+    config_class = INADEConfig
+    build_generator = staticmethod(build_generator)
+    build_encoder = staticmethod(build_encoder)
 
     @property
     def takes_sketch(self) -> bool:

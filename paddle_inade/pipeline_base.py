@@ -110,3 +110,23 @@ class Pipeline:
                 continue
             load_weights(getattr(pipe, attr), path)
         return pipe
+
+
+class SynthesisPipeline(Pipeline):
+    """A generator and an optional encoder built from one config (INADE's and GroupDNet's): a
+    subclass sets :attr:`config_class` and the builders ``build_generator(cfg, init=False)`` /
+    ``build_encoder(cfg, init=False)`` (as staticmethods)."""
+
+    weight_files = {"netG": "G.pdparams", "netE": "E.pdparams"}
+    optional_weights = ("netE",)
+    config_class = None
+
+    def __init__(self, cfg, netG, netE=None):
+        self.cfg, self.netG, self.netE = cfg, netG, netE
+
+    @classmethod
+    def _from_config(cls, values: dict, source: str) -> "SynthesisPipeline":
+        cfg = cls.config_class.from_dict(values, source=source)
+        netG, netE = cls.build_generator(cfg, init=False), cls.build_encoder(cfg, init=False)
+        for_inference(netG, netE)
+        return cls(cfg, netG, netE)

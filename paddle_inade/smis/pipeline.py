@@ -27,7 +27,7 @@ from ..models import preprocess_input
 from ..nn.modes import eval_mode
 from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, to_uint8
-from ..pipeline_base import Pipeline, device_arg, for_inference
+from ..pipeline_base import SynthesisPipeline, device_arg, for_inference
 from ..runs import check_run_folder, run_weight_files, run_weights
 from ..saved_options import read_saved_options
 from ..weights import load_weights
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
 
 
-class GroupDNetPipeline(Pipeline):
+class GroupDNetPipeline(SynthesisPipeline):
     """Inference with a GroupDNet generator (and, for ``encode``, its encoder).
 
     Each call runs the networks in eval mode and gives their modes back; networks passed in are
@@ -52,18 +52,9 @@ class GroupDNetPipeline(Pipeline):
     """
 
     name = MODEL_NAME
-    weight_files = {"netG": "G.pdparams", "netE": "E.pdparams"}
-    optional_weights = ("netE",)
-
-    def __init__(self, cfg: SMISConfig, netG, netE=None):
-        self.cfg, self.netG, self.netE = cfg, netG, netE
-
-    @classmethod
-    def _from_config(cls, values: dict, source: str) -> "GroupDNetPipeline":
-        cfg = SMISConfig.from_dict(values, source=source)
-        netG, netE = build_generator(cfg, init=False), build_encoder(cfg, init=False)
-        for_inference(netG, netE)
-        return cls(cfg, netG, netE)
+    config_class = SMISConfig
+    build_generator = staticmethod(build_generator)
+    build_encoder = staticmethod(build_encoder)
 
     takes_sketch = False  # GroupDNet takes no sketch (see generate)
 
