@@ -62,6 +62,6 @@ def parse(argv: Optional[Sequence[str]] = None):
     return run.parse(argv, choose_family(argv), DESCRIPTION)
 
 
-def main(argv: Optional[Sequence[str]] = None, should_stop=None) -> Trainer:
+def main(argv: Optional[Sequence[str]] = None, should_stop=None, on_step=None) -> Trainer:
     """Choose the family, parse, check, build and train (see :func:`paddle_inade.engine.run.main`)."""
-    return run.main(argv, choose_family(argv), should_stop, DESCRIPTION)
+    return run.main(argv, choose_family(argv), should_stop, DESCRIPTION, on_step)

@@ -66,8 +66,9 @@ def parse(argv: Optional[Sequence[str]], family, description: str = "Train with 
     return model_cfg, data_cfg, opts, overwrite
 
 
-def main(argv: Optional[Sequence[str]], family, should_stop=None, description: Optional[str] = None) -> Trainer:
-    """Parse, check, build and train a ``family`` run. ``should_stop``: see :class:`Trainer` (a
+def main(argv: Optional[Sequence[str]], family, should_stop=None, description: Optional[str] = None,
+         on_step=None) -> Trainer:
+    """Parse, check, build and train a ``family`` run. ``should_stop``, ``on_step``: see :class:`Trainer` (a
     stop saves ``latest`` and raises :class:`~.trainer.TrainingInterrupted`)."""
     from ..data.setup import build_training_dataset
     model_cfg, data_cfg, opts, overwrite = parse(argv, family, *([description] if description else []))
@@ -77,7 +78,8 @@ def main(argv: Optional[Sequence[str]], family, should_stop=None, description: O
         paddle.distributed.init_parallel_env()
     select_device(opts.gpu_ids)
     dataset, data_cfg = build_training_dataset(data_cfg, model_cfg)
-    trainer = Trainer(model_cfg, data_cfg, opts, dataset, should_stop=should_stop, family=family)
+    trainer = Trainer(model_cfg, data_cfg, opts, dataset, should_stop=should_stop, family=family,
+                      on_step=on_step)
     if opts.continue_train:
         trainer.resume(opts.which_epoch)
     trainer.train()

@@ -59,13 +59,16 @@ class Trainer:
     """Builds everything from the three option groups and runs :meth:`train`."""
 
     def __init__(self, model_cfg: INADEConfig, data_cfg, opts: TrainOptions, dataset,
-                 collate_fn=None, should_stop: Optional[Callable[[], bool]] = None, *, family: ModelFamily):
+                 collate_fn=None, should_stop: Optional[Callable[[], bool]] = None, *, family: ModelFamily,
+                 on_step: Optional[Callable[[int, int], None]] = None):
         """``family``: the model family of ``model_cfg`` (its training model, style codes and
         pipeline; :func:`paddle_inade.families.family_of`). ``should_stop``: asked after every
         step; when it says True, training saves ``latest`` and raises :class:`TrainingInterrupted`
-        (the tools pass a flag set by SIGINT / SIGTERM)."""
+        (the tools pass a flag set by SIGINT / SIGTERM). ``on_step(steps done, steps of the run)``:
+        called after every step (the web demo shows it while it trains its model)."""
         self.cfg, self.data_cfg, self.opts, self.family = model_cfg, data_cfg, opts, family
         self.should_stop = should_stop or (lambda: False)
+        self.on_step = on_step or (lambda done, total: None)
         self.rank = paddle.distributed.get_rank()
         self.world = paddle.distributed.get_world_size()
         self.dir = opts.experiment_dir
@@ -208,6 +211,7 @@ class Trainer:
                 self.state.epoch_iter += 1
                 self.state.total_steps += 1
                 self._after_step(batch, losses, bar)
+                self.on_step(self.state.total_steps, budget)
                 if self.state.total_steps >= budget or self.should_stop():
                     break
             if self.should_stop():
