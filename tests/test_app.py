@@ -369,6 +369,109 @@ def test_default_model_is_trained_when_missing(tmp_path):
     assert os.path.getmtime(os.path.join(folder, "latest_net_G.pdparams")) == stamp
 
 
+def test_an_unfinished_toy_run_is_resumed_and_a_finished_one_kept(tmp_path):
+    """A toy run stopped after its first step (as Ctrl-C leaves it) is finished from its
+    ``latest`` checkpoint, not started again; the trainer reports every step to ``on_step``."""
+    from paddle_inade.data.toy_scenes import write_toy_dataset
+    from paddle_inade.engine.trainer import TrainingInterrupted
+    from paddle_inade.training_cli import main as train
+    from test_pipeline import load_tool
+    app = load_tool("app")
+    root = write_toy_dataset(str(tmp_path / "toy"), n_images=2, size=64, n_val=1)
+    ck = str(tmp_path / "ck")
+    args = ["--max_steps", "3", "--batchSize", "1", "--dataroot", root, "--display_freq", "1000"]
+    with pytest.raises(TrainingInterrupted):
+        train(["--checkpoints_dir", ck, *args], should_stop=lambda: True)
+    folder = os.path.join(ck, "toy_inade")
+    assert app.toy_run_progress(folder) == (1, False)
+    steps = []
+    assert app.ensure_toy_model(ck, args, on_step=lambda done, total: steps.append((done, total))) == folder
+    assert steps == [(2, 3), (3, 3)]  # resumed after step 1
+    assert app.toy_run_progress(folder) == (3, True)
+    assert app.ensure_toy_model(ck, args, on_step=lambda done, total: steps.append((done, total))) == folder
+    assert steps == [(2, 3), (3, 3)]  # finished: not trained again
+
+
+APP_WITH_SHORT_TRAINING = (  # tools/app.py's main, its toy training shortened by the options in argv[2]
+    "import importlib.util, sys; spec = importlib.util.spec_from_file_location('app', sys.argv[1]); "
+    "app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app); "
+    "app.TOY_TRAIN_ARGS = tuple(sys.argv[2].split()); sys.exit(app.main(sys.argv[3:]))")
+
+
+def wait_for_answer(url: str, proc, seconds: float = 120) -> None:
+    deadline = time.time() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert proc.poll() is None and time.time() < deadline, f"no page on {url} (exit {proc.poll()})"
+        time.sleep(0.3)
+
+
+@browser_test
+def test_while_the_toy_model_trains_the_page_says_so_then_becomes_the_demo(browser, tmp_path):
+    """The first start without a model (AI Studio's): the demo's address at once serves a page
+    with the training's progress; Ctrl-C there saves and says how to go on; the next start
+    resumes, and the open page turns into the demo by itself when the model is ready."""
+    import signal
+    from paddle_inade.data.toy_scenes import write_toy_dataset
+    from paddle_inade.engine.trainer_state import read_trainer_state
+    root = write_toy_dataset(str(tmp_path / "toy"), n_images=8, size=SIZE, n_val=2)  # 5 epochs: 40 steps
+    ck, port = tmp_path / "ck", free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+
+    def start():
+        return subprocess.Popen(
+            [sys.executable, "-c", APP_WITH_SHORT_TRAINING, str(ROOT / "tools" / "app.py"),
+             f"--batchSize 1 --dataroot {root} --display_freq 1000", "--checkpoints_dir", str(ck),
+             "--port", str(port), "--gpu_ids", "-1", "--temp_dir", str(tmp_path / "app_tmp")],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def shown_step(page) -> int:
+        page.wait_for_function("() => /step \\d+ \\/ 40/.test(document.querySelector('#training_status')"
+                               ".innerText)")
+        return int(re.search(r"step (\d+) / 40", page.locator("#training_status").inner_text()).group(1))
+
+    page = browser.new_page()
+    page.set_default_timeout(120_000)
+    proc = start()
+    try:
+        wait_for_answer(url, proc)
+        page.goto(url)
+        page.wait_for_function("() => document.title === 'INADE demo: training the model'")
+        page.get_by_text("being trained first").wait_for()
+        shown_step(page)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130 and "Traceback" not in err, err[-3000:]
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("SIGINT: stopped after step") and "run the app again to resume" in last, last
+        done = int(re.search(r"after step (\d+)", last).group(1))
+        assert read_trainer_state(str(ck / "toy_inade" / "latest_trainer.pdstate"))["total_steps"] == done
+        assert 1 <= done < 40
+
+        proc = start()
+        wait_for_answer(url, proc)
+        page.goto(url)
+        page.wait_for_function("() => document.title !== ''")
+        if page.title() != "INADE instance-level control":  # (on a fast host it may be done already)
+            assert shown_step(page) > done  # resumed, not started again
+        page.wait_for_function("() => document.title === 'INADE instance-level control'")  # reloaded itself
+        page.locator("#layout img").wait_for()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143, err[-3000:]
+        assert f"resumed after step {done}" in out and "Traceback" not in err, out[-2000:] + err[-2000:]
+    finally:
+        page.close()
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_hosted_entry_point_runs_the_app_with_its_defaults():
     """app.gradio.py (what AI Studio runs) loads tools/app.py and launches nothing when imported."""
     import importlib.util

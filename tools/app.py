@@ -20,11 +20,13 @@ The logic lives in ``paddle_inade.interactive``; this file is the wiring.
 
 import atexit
 import functools
+import json
 import os
 import shutil
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -57,16 +59,135 @@ def parse_args(argv=None):
 
 
 # --------------------------------------------------------------------------- model
-def ensure_toy_model(checkpoints_dir: str, train_args=()) -> str:
-    """The default model's folder, ``checkpoints_dir/toy_inade``; trained first (the toy
-    preset, a progress bar in the console) when it has no generator yet."""
+TOY_TRAIN_ARGS: tuple = ()  # options for the toy model's training beyond the toy preset (none)
+DEMO_TITLE = "INADE instance-level control"
+WAITING_TITLE = "INADE demo: training the model"
+
+
+def toy_run_progress(folder: str) -> Optional[tuple]:
+    """(steps done, finished) of the training run in ``folder`` from its ``latest`` trainer
+    state and ``opt.yaml``; None when nothing was saved yet."""
+    from paddle_inade.engine.trainer_state import read_trainer_state
+    from paddle_inade.saved_options import read_saved_options
+    path = os.path.join(folder, "latest_trainer.pdstate")
+    if not os.path.isfile(path) or not os.path.isfile(os.path.join(folder, "latest_net_G.pdparams")):
+        return None
+    state, saved = read_trainer_state(path), read_saved_options(folder)
+    train = saved.train if saved is not None else {}
+    max_steps, epochs = train.get("max_steps"), train.get("niter", 0) + train.get("niter_decay", 0)
+    finished = (max_steps is not None and state["total_steps"] >= max_steps) or state["epoch"] > epochs
+    return state["total_steps"], finished
+
+
+def ensure_toy_model(checkpoints_dir: str, train_args=(), on_step=None, should_stop=None) -> str:
+    """The default model's folder, ``checkpoints_dir/toy_inade``, after training it (the toy
+    preset, a progress bar in the console) when it has no finished run: from the start, or
+    from its ``latest`` checkpoint when a run was stopped. ``on_step``, ``should_stop``: see
+    :class:`paddle_inade.engine.trainer.Trainer`."""
     folder = os.path.join(checkpoints_dir, "toy_inade")
-    if not os.path.isfile(os.path.join(folder, "latest_net_G.pdparams")):
+    progress = toy_run_progress(folder)
+    if progress is None or not progress[1]:
         from paddle_inade.training_cli import main as train
-        print(f"no model in {folder}: training the toy model first (about 4 minutes on 2 CPU cores; "
-              "the page opens when it is done)", flush=True)
-        train(["--checkpoints_dir", checkpoints_dir, *train_args])
+        resume = ["--continue_train"] if progress is not None else []
+        print(f"no finished model in {folder}: training the toy model first"
+              + (f" (resumed after step {progress[0]})" if progress else "")
+              + "; about 3 minutes on 2 CPU cores", flush=True)
+        train(["--checkpoints_dir", checkpoints_dir, *resume, *train_args], should_stop=should_stop,
+              on_step=on_step)
     return folder
+
+
+class TrainingProgress:
+    """What the waiting page shows: ``progress(done, total)`` is the trainer's ``on_step``."""
+
+    def __init__(self, folder: str):
+        self.folder, self.done, self.total = folder, None, None
+        self.start = self.first = time.monotonic()
+        self.first_done = self.finished_at = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.first_done is None:
+            self.first_done, self.first = done, time.monotonic()
+        self.done, self.total = done, total
+        if done >= total:
+            self.finished_at = time.monotonic()
+
+    def text(self) -> str:
+        elapsed = time.monotonic() - self.start
+        if self.done is None:
+            return f"preparing the training ({elapsed:.0f} s)"
+        rate = (time.monotonic() - self.first) / max(self.done - self.first_done, 1)
+        left = rate * (self.total - self.done) if self.done > self.first_done else None
+        return (f"step {self.done} / {self.total}, {elapsed / 60:.1f} min so far"
+                + (f", about {left / 60:.1f} min left" if left is not None else ""))
+
+
+def build_waiting_page(progress: TrainingProgress):
+    """The page served on the demo's address while the toy model trains."""
+    import gradio as gr
+    with gr.Blocks(title=WAITING_TITLE) as page:
+        gr.Markdown(f"## INADE: instance-level control\nThere is no finished model in `{progress.folder}` yet: "
+                    "the toy model is being trained first (about 3 minutes on 2 CPU cores). This page becomes "
+                    "the demo by itself when the model is ready.")
+        status = gr.Markdown(progress.text(), elem_id="training_status")
+        timer = gr.Timer(TICK_SECONDS)
+        # once the training is done the page stops asking: the demo that takes over this address
+        # would take a tick for one of its own events
+        timer.tick(lambda: (progress.text(), gr.Timer(active=progress.finished_at is None)), None,
+                   [status, timer])
+    return page
+
+
+TICK_SECONDS = 2.0
+
+
+# polls the address; once the demo answers there (its title in the HTML), the page reloads into it
+# (the title is put together in the browser: this page's own HTML, which holds this code, must not match)
+RELOAD_JS = """() => { const title = %s.join(" ");
+  const poll = async () => {
+    try { const html = await (await fetch(location.href, {cache: "no-store"})).text();
+          if (html.includes(title)) { location.reload(); return; } } catch (e) {}
+    setTimeout(poll, 2000); };
+  setTimeout(poll, 2000); }""" % json.dumps(DEMO_TITLE.split(" "))
+
+
+def train_behind_page(args) -> int:
+    """Train the toy model while the waiting page is served where the demo will be; 0 when
+    the model is ready (``args.port``: the port to reuse), else the exit status after a
+    SIGINT / SIGTERM (``latest`` saved, one line on how to go on)."""
+    import gradio as gr  # noqa: F401
+    import signal
+    from paddle_inade.engine.trainer import TrainingInterrupted
+    from tools.train import StopOnSignal
+    import logging
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("paddle_inade").setLevel(logging.INFO)  # the trainer's lines, not the server's
+    progress = TrainingProgress(os.path.join(args.checkpoints_dir, "toy_inade"))
+    page = build_waiting_page(progress)
+    page.queue().launch(server_name=args.host, server_port=args.port, quiet=True, prevent_thread_lock=True,
+                        js=RELOAD_JS)
+    args.port = page.server_port
+    print(f"open {page.local_url} in a browser: it shows the training's progress, then the demo", flush=True)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    stop = StopOnSignal()
+    try:
+        ensure_toy_model(args.checkpoints_dir, TOY_TRAIN_ARGS, on_step=progress, should_stop=stop)
+    except TrainingInterrupted as exc:
+        print(f"\n{stop.name}: stopped after step {exc.state.total_steps}, saved {exc.directory}/latest_*; "
+              "run the app again to resume the training", file=sys.stderr)
+        return stop.exit_code
+    except KeyboardInterrupt:
+        print(f"\n{stop.name or 'interrupted'}: stopped before a step finished; the last saved checkpoint "
+              "is kept", file=sys.stderr)
+        return stop.exit_code or 130
+    finally:
+        if progress.finished_at is not None:  # every open page has ticked once since (and stopped)
+            time.sleep(max(0.0, progress.finished_at + 1.5 * TICK_SECONDS - time.monotonic()))
+        page.close()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    args.name = "toy_inade"
+    return 0
 
 
 @dataclass
@@ -88,7 +209,7 @@ def load_model(args) -> Model:
     from paddle_inade.data import DataConfig
     from paddle_inade.interactive import Scenes
     if not args.name and not args.checkpoint:
-        args.name = os.path.basename(ensure_toy_model(args.checkpoints_dir))
+        args.name = os.path.basename(ensure_toy_model(args.checkpoints_dir, TOY_TRAIN_ARGS))
     source = model_source(args)
     if not source.cfg.is_inade:
         raise ValueError(f"{source.generator}: a {source.cfg.norm_mode} model; the app needs norm_mode inade")
@@ -356,7 +477,7 @@ def build_demo(model: Model):
              "style of an instance clicked in the reference photo (the encoder). Pixels outside the target keep "
              "their values; tick *show raw output* to see the generator's own output, where the change also "
              "reaches beyond the instance: strongly a few pixels around it, weakly further away.")
-    with gr.Blocks(title="INADE instance-level control") as demo:
+    with gr.Blocks(title=DEMO_TITLE) as demo:
         state = gr.State(None)
         gr.Markdown(f"## INADE: instance-level control\nModel: `{model.source}`. {intro}")
         for note in model.notes:
@@ -377,11 +498,12 @@ def build_demo(model: Model):
                     seed = gr.Number(model.seed, label="seed", precision=0, minimum=0, elem_id="seed")
                     n_samples = gr.Slider(1, MAX_SAMPLES, value=model.n_samples, step=1, label="samples (K)",
                                           elem_id="n_samples")
-                    class_level = gr.Checkbox(False, label="one noise per class",
-                                              elem_id="class_level")
                     generate = gr.Button("Generate", variant="primary", elem_id="generate")
                 mode = gr.Radio(list(MODES), value=MODES[0], label="a click on a sample:", elem_id="mode")
-                raw = gr.Checkbox(False, label="show raw output (no composite)", elem_id="raw")
+                with gr.Row():  # (beside the seed, a narrow window cut its label)
+                    class_level = gr.Checkbox(False, label="one noise per class (not per instance)",
+                                              elem_id="class_level")
+                    raw = gr.Checkbox(False, label="show raw output (no composite)", elem_id="raw")
                 samples = gr.Image(label="samples (click an instance)", interactive=False, elem_id="samples",
                                    format="png")
                 status = gr.Markdown("choose a layout, then Generate", elem_id="status")
@@ -456,14 +578,21 @@ def main(argv=None) -> int:
     except ImportError:
         print("error: the app needs Gradio: pip install -r requirements-app.txt", file=sys.stderr)
         return 2
+    from paddle_inade.engine.trainer import TrainingDiverged
+    stopped = _stop_on_sigterm()
     try:
+        if not args.name and not args.checkpoint and not _toy_model_ready(args.checkpoints_dir):
+            code = train_behind_page(args)
+            if code:
+                return code
         model = load_model(args)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, FileExistsError, TrainingDiverged) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a signal while the model loads
+        return 143 if stopped else 130
     demo = build_demo(model)
     print(f"model: {model.source}; temporary files: {args.temp_dir}")
-    stopped = _stop_on_sigterm()
     try:
         demo.queue(default_concurrency_limit=1).launch(server_name=args.host, server_port=args.port,
                                                        share=args.share, show_error=True, quiet=True,
@@ -475,6 +604,11 @@ def main(argv=None) -> int:
         demo.close()
         return 143 if stopped else 130
     return 143 if stopped else 0
+
+
+def _toy_model_ready(checkpoints_dir: str) -> bool:
+    progress = toy_run_progress(os.path.join(checkpoints_dir, "toy_inade"))
+    return progress is not None and progress[1]
 
 
 def _stop_on_sigterm() -> list:
