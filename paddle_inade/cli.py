@@ -225,8 +225,12 @@ def _given_encoder(args) -> Optional[str]:
 
 def pipeline_from_source(source: ModelSource, device: str = "0"):
     """The :class:`~paddle_inade.pipeline.INADEPipeline` of a :class:`ModelSource` (with the
-    encoder when its file is there and the options have one)."""
+    encoder when its file is there and the options have one). A command's edge: Paddle's device
+    for the whole process becomes ``device`` (the tools compute beside the pipeline)."""
+    from .device import select_device
     from .pipeline import INADEPipeline
+    from .pipeline_base import device_arg
+    device = select_device(device_arg(device))
     has_encoder = source.cfg.is_inade or source.cfg.use_vae
     return INADEPipeline.from_checkpoint(source.generator, config=source.cfg,
                                          encoder=source.encoder if has_encoder else None, device=device)

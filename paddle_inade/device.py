@@ -1,6 +1,7 @@
 """Run-time device choice: a GPU when Paddle has CUDA and one is visible, else the CPU."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -130,10 +131,39 @@ def setup_cpu_process() -> int:
 
 
 def select_device(gpu_ids: str = "0") -> str:
+    """Make :func:`resolve_device`'s choice Paddle's current device for the whole process (the
+    tools' edge does it; library calls use :func:`device_scope`). Returns it ('cpu' or 'gpu:N')."""
+    device = resolve_device(gpu_ids)
+    paddle.set_device(device)
+    return device
+
+
+@contextlib.contextmanager
+def device_scope(device: str):
+    """Paddle's current device is ``device`` ('cpu', 'gpu:N') inside the block, and whatever it
+    was before again after it: a library call computes where its networks are and leaves the
+    caller's choice alone."""
+    previous = paddle.get_device()
+    if previous == device:
+        yield device
+        return
+    paddle.set_device(device)
+    try:
+        yield device
+    finally:
+        paddle.set_device(previous)
+
+
+def place_device(place) -> str:
+    """The device string ('cpu', 'gpu:N') of a tensor's ``place``."""
+    return f"gpu:{place.gpu_device_id()}" if place.is_gpu_place() else "cpu"
+
+
+def resolve_device(gpu_ids: str = "0") -> str:
     """``gpu_ids`` as the original's option: '-1' forces the CPU; '0' or '0,1' asks for GPUs.
 
     Under ``paddle.distributed.launch`` each process takes the GPU the launcher gave it.
-    Returns the device string that was set ('cpu' or 'gpu:N').
+    Returns the device to use ('cpu' or 'gpu:N'); sets nothing.
     """
     try:
         ids = [int(i) for i in str(gpu_ids).split(",") if i.strip() != ""]
@@ -150,6 +180,5 @@ def select_device(gpu_ids: str = "0") -> str:
         if want_gpu and paddle.is_compiled_with_cuda():  # a CPU-only Paddle: nothing to say
             log.info("no CUDA GPU visible to Paddle: running on the CPU")
         device = "cpu"
-    paddle.set_device(device)
     return device
 

@@ -19,11 +19,11 @@ import numpy as np
 import paddle
 
 from .config import INADEConfig
-from .device import select_device
+from .device import device_scope, resolve_device
 from .models import build_encoder, build_generator, preprocess_input
 from .nn.modes import eval_mode
 from .noise import Seed, draw_noises, generators
-from .pipeline_base import SynthesisPipeline, device_arg, for_inference
+from .pipeline_base import SynthesisPipeline, device_arg, for_inference, on_device
 from .runs import check_run_folder, run_weight_files
 from .saved_options import SavedOptions, read_options_file, read_saved_options
 from .train_options import MODEL_CONFIGS
@@ -190,20 +190,20 @@ class INADEPipeline(SynthesisPipeline):
             FileNotFoundError: no generator (or given encoder) file.
             ValueError: no options, or a file that does not fit them (naming file and keys).
         """
-        select_device(device_arg(device))
-        cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder, ema)
-        netG = load_weights(build_generator(cfg, init=False), g_file)
-        netE = None
-        if e_file is not None:
-            netE = build_encoder(cfg, init=False)
-            if netE is None:
-                raise ValueError(f"{e_file}: these options build no encoder (use_vae off, norm_mode spade)")
-            load_weights(netE, e_file)
-        elif cfg.use_vae:
-            log.info("no encoder file: encode/restyle and encoder-driven generation are unavailable")
-        log.debug("loaded %s%s", g_file, f" and {e_file}" if e_file else "")
-        for_inference(netG, netE)  # the pipeline's own networks: eval mode, spectral norms folded
-        return cls(cfg, netG, netE)
+        with device_scope(resolve_device(device_arg(device))):
+            cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder, ema)
+            netG = load_weights(build_generator(cfg, init=False), g_file)
+            netE = None
+            if e_file is not None:
+                netE = build_encoder(cfg, init=False)
+                if netE is None:
+                    raise ValueError(f"{e_file}: these options build no encoder (use_vae off, norm_mode spade)")
+                load_weights(netE, e_file)
+            elif cfg.use_vae:
+                log.info("no encoder file: encode/restyle and encoder-driven generation are unavailable")
+            log.debug("loaded %s%s", g_file, f" and {e_file}" if e_file else "")
+            for_inference(netG, netE)  # the pipeline's own networks: eval mode, spectral norms folded
+            return cls(cfg, netG, netE)
 
     # --------------------------------------------------------------- internals
     def _check_size(self, layout: Layout) -> None:
@@ -276,6 +276,7 @@ class INADEPipeline(SynthesisPipeline):
         return [paddle.to_tensor(p) for p in z]
 
     # ------------------------------------------------------------------- public
+    @on_device
     def generate(self, label, instance, n_samples: int = 1, seed: Seed = None,
                  sketch=None, image=None, shared_noise: bool = False, output: str = "uint8") -> np.ndarray:
         """``n_samples`` images per layout.
@@ -299,6 +300,7 @@ class INADEPipeline(SynthesisPipeline):
         return self._generate(layout, n_samples, seed, z=z, sketch=sketch, shared_noise=shared_noise,
                               output=output)
 
+    @on_device
     def encode(self, image, instance) -> dict[str, np.ndarray]:
         """Per-instance distribution parameters of ``image`` (uint8 [H, W, 3] / [N, H, W, 3]).
 
@@ -310,6 +312,7 @@ class INADEPipeline(SynthesisPipeline):
         layout = Layout(np.zeros_like(inst), inst, self.cfg, "instance")
         return {n: v.numpy() for n, v in zip(STYLE_KEYS, self._encode(layout, image))}
 
+    @on_device
     def restyle(self, label, instance, ref_image, ref_label, ref_instance,
                 mapping: Mapping[int, int], seed: Seed = None, n_samples: int = 1,
                 sketch=None, output: str = "uint8", sample_style: bool = False) -> np.ndarray:
@@ -337,6 +340,7 @@ class INADEPipeline(SynthesisPipeline):
                             sample_style)
         return self._generate(layout, n_samples, seed, z=z, sketch=sketch, output=output)
 
+    @on_device
     def synthesize(self, label, instance, noise, noise_ins, styles: Optional[Mapping] = None,
                    sketch=None, output: str = "uint8") -> np.ndarray:
         """One image per layout from explicit noises: nothing random is drawn (inade models).
@@ -373,6 +377,7 @@ class INADEPipeline(SynthesisPipeline):
                              noise_ins=paddle.to_tensor(np.asarray(noise_ins, np.float32))).numpy()
         return to_uint8(fake) if output == "uint8" else fake.astype(np.float32)
 
+    @on_device
     def export_inputs(self, label, instance, n_instances: Optional[int] = None,
                       seed: Seed = None) -> dict[str, np.ndarray]:
         """Inputs of a generator exported by :mod:`paddle_inade.export`, as float32 arrays.

@@ -1,4 +1,5 @@
-"""What every family's pipeline shares: the device argument, and symmetric ``save_pretrained`` /
+"""What every family's pipeline shares: its device (loading and every computing method run on
+the networks' device and give the caller's current device back: :func:`on_device`), and symmetric ``save_pretrained`` /
 ``from_pretrained`` (one ``pipeline.json`` naming the pipeline and holding its options, and one
 ``.pdparams`` per network), in the manner of diffusers' ``DiffusionPipeline``.
 
@@ -8,13 +9,14 @@ its options without weights in :meth:`Pipeline._from_config`.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from typing import Optional, Union
 
 import paddle
 
-from .device import select_device
+from .device import device_scope, place_device, resolve_device
 from .files import atomic_folder
 from .nn import remove_spectral_norm
 from .weights import load_weights
@@ -33,6 +35,16 @@ def device_arg(device) -> str:
     if text.startswith("gpu"):
         return text.partition(":")[2] or "0"
     return text
+
+
+def on_device(method):
+    """A pipeline method that computes: it runs with Paddle's current device set to the
+    pipeline's (:attr:`Pipeline.device`) and the caller's restored after it."""
+    @functools.wraps(method)
+    def computing(self, *args, **kwargs):
+        with device_scope(self.device):
+            return method(self, *args, **kwargs)
+    return computing
 
 
 def folded_state(net) -> dict:
@@ -63,6 +75,15 @@ class Pipeline:
 
     def _config_values(self) -> dict:
         return self.cfg.to_dict()
+
+    @property
+    def device(self) -> str:
+        """Where the networks' weights are ('cpu', 'gpu:N'): where the pipeline computes."""
+        for attr in self.weight_files:
+            net = getattr(self, attr, None)
+            for param in net.parameters() if net is not None else ():
+                return place_device(param.place)
+        return "cpu"
 
     @classmethod
     def _from_config(cls, values: dict, source: str) -> "Pipeline":
@@ -99,16 +120,16 @@ class Pipeline:
         """Inverse of :meth:`save_pretrained`. ``device``: None/'auto', 'cpu', 'gpu[:N]'."""
         folder = os.fspath(folder)
         values = cls.read_pipeline_file(folder)
-        select_device(device_arg(device))
-        pipe = cls._from_config(values, os.path.join(folder, PIPELINE_FILE))
-        for attr, file in cls.weight_files.items():
-            path = os.path.join(folder, file)
-            if getattr(pipe, attr) is None:
-                continue
-            if attr in cls.optional_weights and not os.path.isfile(path):
-                setattr(pipe, attr, None)
-                continue
-            load_weights(getattr(pipe, attr), path)
+        with device_scope(resolve_device(device_arg(device))):
+            pipe = cls._from_config(values, os.path.join(folder, PIPELINE_FILE))
+            for attr, file in cls.weight_files.items():
+                path = os.path.join(folder, file)
+                if getattr(pipe, attr) is None:
+                    continue
+                if attr in cls.optional_weights and not os.path.isfile(path):
+                    setattr(pipe, attr, None)
+                    continue
+                load_weights(getattr(pipe, attr), path)
         return pipe
 
 

@@ -103,6 +103,30 @@ def test_the_global_random_streams_are_untouched(pipe, scene, call):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_pipeline_computes_on_its_device_and_gives_the_callers_back(tmp_path, pipe, scene, monkeypatch):
+    """Loading and every computing call run with Paddle's device set to the pipeline's and
+    restore the caller's after, also when they fail (the caller's is a pretend 'gpu:3' here:
+    this host has only the CPU, so the real device stays the CPU)."""
+    label, inst, image = scene
+    pipe.save_pretrained(tmp_path / "saved")
+    folder = make_experiment(tmp_path / "run", pipe)
+    current, calls = ["gpu:3"], []
+
+    def set_device(device):
+        calls.append(device)
+        current[0] = device
+    monkeypatch.setattr(paddle, "get_device", lambda: current[0])
+    monkeypatch.setattr(paddle, "set_device", set_device)
+    loaded = INADEPipeline.from_pretrained(tmp_path / "saved", device="cpu")
+    other = INADEPipeline.from_checkpoint(folder, device="-1")
+    assert calls == ["cpu", "gpu:3"] * 2 and loaded.device == other.device == "cpu"
+    loaded.generate(label, inst, seed=1)
+    other.encode(image, inst)
+    with pytest.raises(ValueError):
+        loaded.generate(label[:, :16], inst, seed=1)
+    assert calls == ["cpu", "gpu:3"] * 5 and current == ["gpu:3"]
+
+
 def spade_vae_pipe():
     cfg = INADEConfig(norm_mode="spade", use_vae=True, label_nc=3, crop_size=256, ngf=1, z_dim=256,
                       norm_G="spectralspadeinstance3x3")

@@ -23,9 +23,9 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import paddle
 
-from ..device import select_device
+from ..device import device_scope, resolve_device
 from ..nn.modes import eval_mode
-from ..pipeline_base import PIPELINE_FILE, Pipeline, device_arg
+from ..pipeline_base import PIPELINE_FILE, Pipeline, device_arg, on_device
 from .color import coral
 from .decoder import Decoder
 from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
@@ -136,12 +136,12 @@ class AdaINPipeline(Pipeline):
         if vgg is None or decoder is None:
             raise ValueError("from_pretrained needs the VGG and the decoder weights: a folder, or "
                              "vgg=... and decoder=... files")
-        select_device(device_arg(device))
-        encoder, dec = VGGEncoder(), Decoder()
-        load_encoder_weights(encoder, vgg)
-        load_decoder_weights(dec, decoder)
-        log.debug("loaded %s and %s", vgg, decoder)
-        return cls(encoder, dec)
+        with device_scope(resolve_device(device_arg(device))):
+            encoder, dec = VGGEncoder(), Decoder()
+            load_encoder_weights(encoder, vgg)
+            load_decoder_weights(dec, decoder)
+            log.debug("loaded %s and %s", vgg, decoder)
+            return cls(encoder, dec)
 
     def _config_values(self) -> dict:
         return {}  # the networks have no options
@@ -150,6 +150,7 @@ class AdaINPipeline(Pipeline):
     def _features(self, image: np.ndarray) -> paddle.Tensor:
         return self.encoder.encode(paddle.to_tensor(image[None]))
 
+    @on_device
     def transfer(self, content, style, alpha: float = 1.0,
                  interpolation_weights: Optional[Sequence[float]] = None, preserve_color: bool = False,
                  mask=None, masks: Optional[Sequence] = None, output: str = "uint8") -> np.ndarray:

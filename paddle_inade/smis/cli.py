@@ -112,8 +112,10 @@ def build(args):
         options = {k: defaults[k] for k in ("label_nc", "contain_dontcare_label", "crop_size", "aspect_ratio")}
         options.update(given)
         options.setdefault("netG", mode if mode in ("deepfashion", "cityscapes", "ade20k") else "deepfashion")
+    from ..device import select_device
+    device = select_device(args.gpu_ids)  # the command's edge: its device for the whole process
     pipe = GroupDNetPipeline.from_checkpoint(source, preset=args.preset, which_epoch=args.which_epoch,
-                                             encoder=args.encoder, device=args.gpu_ids, ema=args.ema, **options)
+                                             encoder=args.encoder, device=device, ema=args.ema, **options)
     view = pipe.with_test_mask(args.test_mask) if args.test_mask != -1 else pipe
     from ..data.setup import check_family
     check_family(mode, pipe.cfg)

@@ -22,12 +22,12 @@ from typing import Mapping, Optional, Union
 import numpy as np
 import paddle
 
-from ..device import select_device
+from ..device import device_scope, resolve_device
 from ..models import preprocess_input
 from ..nn.modes import eval_mode
 from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, to_uint8
-from ..pipeline_base import SynthesisPipeline, device_arg, for_inference
+from ..pipeline_base import SynthesisPipeline, device_arg, for_inference, on_device
 from ..runs import check_run_folder, run_weight_files, run_weights
 from ..saved_options import read_saved_options
 from ..weights import load_weights
@@ -73,17 +73,17 @@ class GroupDNetPipeline(SynthesisPipeline):
         when trained with ``--ema_nimg``) when there are any, as INADEPipeline; False takes the
         trained weights themselves. Spectral norms are folded into the convolutions (inference only).
         """
-        select_device(device_arg(device))
-        cfg, g_file, e_file = resolve_checkpoint(os.fspath(path), config, preset, which_epoch, encoder,
-                                                 options, ema)
-        netG = build_generator(cfg, init=False)
-        load_weights(netG, g_file)
-        netE = None
-        if e_file is not None:
-            netE = build_encoder(cfg, init=False)
-            load_weights(netE, e_file)
-        for_inference(netG, netE)  # eval mode, spectral norms folded (sigma once, not per forward)
-        return cls(cfg, netG, netE)
+        with device_scope(resolve_device(device_arg(device))):
+            cfg, g_file, e_file = resolve_checkpoint(os.fspath(path), config, preset, which_epoch, encoder,
+                                                     options, ema)
+            netG = build_generator(cfg, init=False)
+            load_weights(netG, g_file)
+            netE = None
+            if e_file is not None:
+                netE = build_encoder(cfg, init=False)
+                load_weights(netE, e_file)
+            for_inference(netG, netE)  # eval mode, spectral norms folded (sigma once, not per forward)
+            return cls(cfg, netG, netE)
 
     # ------------------------------------------------------------------ inputs
     def _semantics(self, label, instance=None, image=None):
@@ -132,6 +132,7 @@ class GroupDNetPipeline(SynthesisPipeline):
             return self.netG(semantics, paddle.to_tensor(codes)).numpy()
 
     # ------------------------------------------------------------------ public
+    @on_device
     def generate(self, label, instance=None, n_samples: int = 1, seed: Seed = None,
                  codes: Optional[np.ndarray] = None, image=None, sketch=None) -> np.ndarray:
         """uint8 [N, S, H, W, 3]: ``n_samples`` images per layout, each from fresh class codes
@@ -147,6 +148,7 @@ class GroupDNetPipeline(SynthesisPipeline):
         outs = [self._run(semantics, codes if codes is not None else self._codes(rngs)) for _ in range(n_samples)]
         return to_uint8(np.stack(outs, axis=1))
 
+    @on_device
     def resample(self, label, class_id: int, instance=None, n_samples: int = 1,
                  seed: Seed = None, codes: Optional[np.ndarray] = None) -> np.ndarray:
         """uint8 [N, S, H, W, 3]: one set of codes (``codes`` or drawn), and for each sample class
@@ -164,6 +166,7 @@ class GroupDNetPipeline(SynthesisPipeline):
             outs.append(self._run(semantics, z))
         return to_uint8(np.stack(outs, axis=1))
 
+    @on_device
     def encode(self, label, image, instance=None) -> dict[str, np.ndarray]:
         """{'mu', 'logvar'}: float32 [N, 8 L, sh, sw], every class's code distribution in ``image``."""
         if self.netE is None:
