@@ -155,7 +155,6 @@ def train_behind_page(args) -> int:
     """Train the toy model while the waiting page is served where the demo will be; 0 when
     the model is ready (``args.port``: the port to reuse), else the exit status after a
     SIGINT / SIGTERM (``latest`` saved, one line on how to go on)."""
-    import gradio as gr  # noqa: F401
     import signal
     from paddle_inade.engine.trainer import TrainingInterrupted
     from tools.train import StopOnSignal
