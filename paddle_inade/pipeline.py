@@ -19,11 +19,10 @@ import numpy as np
 import paddle
 
 from .config import INADEConfig
-from .device import device_scope, resolve_device
 from .models import build_encoder, build_generator, preprocess_input
 from .nn.modes import eval_mode
 from .noise import Seed, draw_noises, generators
-from .pipeline_base import SynthesisPipeline, device_arg, for_inference, on_device
+from .pipeline_base import SynthesisPipeline, for_inference, loading_scope, on_device
 from .runs import check_run_folder, run_weight_files
 from .saved_options import SavedOptions, read_options_file, read_saved_options
 from .train_options import MODEL_CONFIGS
@@ -190,7 +189,7 @@ class INADEPipeline(SynthesisPipeline):
             FileNotFoundError: no generator (or given encoder) file.
             ValueError: no options, or a file that does not fit them (naming file and keys).
         """
-        with device_scope(resolve_device(device_arg(device))):
+        with loading_scope(device):
             cfg, g_file, e_file = _resolve_files(os.fspath(path), config, preset, which_epoch, encoder, ema)
             netG = load_weights(build_generator(cfg, init=False), g_file)
             netE = None

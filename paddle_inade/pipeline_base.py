@@ -37,6 +37,12 @@ def device_arg(device) -> str:
     return text
 
 
+def loading_scope(device):
+    """:func:`~paddle_inade.device.device_scope` of a loader's ``device`` argument (None/'auto',
+    'cpu', 'gpu[:N]', or gpu ids): the networks are built and loaded there."""
+    return device_scope(resolve_device(device_arg(device)))
+
+
 def on_device(method):
     """A pipeline method that computes: it runs with Paddle's current device set to the
     pipeline's (:attr:`Pipeline.device`) and the caller's restored after it."""
@@ -120,7 +126,7 @@ class Pipeline:
         """Inverse of :meth:`save_pretrained`. ``device``: None/'auto', 'cpu', 'gpu[:N]'."""
         folder = os.fspath(folder)
         values = cls.read_pipeline_file(folder)
-        with device_scope(resolve_device(device_arg(device))):
+        with loading_scope(device):
             pipe = cls._from_config(values, os.path.join(folder, PIPELINE_FILE))
             for attr, file in cls.weight_files.items():
                 path = os.path.join(folder, file)

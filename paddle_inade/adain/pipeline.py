@@ -23,9 +23,8 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import paddle
 
-from ..device import device_scope, resolve_device
 from ..nn.modes import eval_mode
-from ..pipeline_base import PIPELINE_FILE, Pipeline, device_arg, on_device
+from ..pipeline_base import PIPELINE_FILE, Pipeline, loading_scope, on_device
 from .color import coral
 from .decoder import Decoder
 from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
@@ -136,7 +135,7 @@ class AdaINPipeline(Pipeline):
         if vgg is None or decoder is None:
             raise ValueError("from_pretrained needs the VGG and the decoder weights: a folder, or "
                              "vgg=... and decoder=... files")
-        with device_scope(resolve_device(device_arg(device))):
+        with loading_scope(device):
             encoder, dec = VGGEncoder(), Decoder()
             load_encoder_weights(encoder, vgg)
             load_decoder_weights(dec, decoder)

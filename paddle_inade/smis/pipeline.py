@@ -22,12 +22,11 @@ from typing import Mapping, Optional, Union
 import numpy as np
 import paddle
 
-from ..device import device_scope, resolve_device
 from ..models import preprocess_input
 from ..nn.modes import eval_mode
 from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, to_uint8
-from ..pipeline_base import SynthesisPipeline, device_arg, for_inference, on_device
+from ..pipeline_base import SynthesisPipeline, for_inference, loading_scope, on_device
 from ..runs import check_run_folder, run_weight_files, run_weights
 from ..saved_options import read_saved_options
 from ..weights import load_weights
@@ -73,7 +72,7 @@ class GroupDNetPipeline(SynthesisPipeline):
         when trained with ``--ema_nimg``) when there are any, as INADEPipeline; False takes the
         trained weights themselves. Spectral norms are folded into the convolutions (inference only).
         """
-        with device_scope(resolve_device(device_arg(device))):
+        with loading_scope(device):
             cfg, g_file, e_file = resolve_checkpoint(os.fspath(path), config, preset, which_epoch, encoder,
                                                      options, ema)
             netG = build_generator(cfg, init=False)
