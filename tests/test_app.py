@@ -61,6 +61,20 @@ def run(tmp_path_factory):
     return {"base": base, "root": root, "folder": folder, "cfg": cfg}
 
 
+def wait_for_answer(url: str, proc, seconds: float = 120) -> None:
+    """Until ``url`` answers 200; AssertionError when ``proc`` ended or ``seconds`` passed first."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert proc.poll() is None and time.time() < deadline, f"no page on {url} (exit {proc.poll()})"
+        time.sleep(0.3)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,19 +96,12 @@ def server(run, tmp_path_factory):
                              "--temp_dir", str(temp_dir), "--gpu_ids", "-1", "--n_samples", str(K)],
                             cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            log.close()
-            raise AssertionError(f"the app did not start:\n{(base / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.5)
+    try:
+        wait_for_answer(url, proc)
+    except AssertionError:
+        proc.kill()
+        log.close()
+        raise AssertionError(f"the app did not start:\n{(base / 'server.log').read_text()[-3000:]}") from None
     yield {"url": url, "proc": proc, "cwd": cwd, "temp_dir": temp_dir, "before": before, "log": base / "server.log"}
     proc.terminate()
     try:
@@ -397,19 +404,6 @@ APP_WITH_SHORT_TRAINING = (  # tools/app.py's main, its toy training shortened b
     "import importlib.util, sys; spec = importlib.util.spec_from_file_location('app', sys.argv[1]); "
     "app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app); "
     "app.TOY_TRAIN_ARGS = tuple(sys.argv[2].split()); sys.exit(app.main(sys.argv[3:]))")
-
-
-def wait_for_answer(url: str, proc, seconds: float = 120) -> None:
-    deadline = time.time() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        assert proc.poll() is None and time.time() < deadline, f"no page on {url} (exit {proc.poll()})"
-        time.sleep(0.3)
 
 
 @browser_test
