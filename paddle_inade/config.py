@@ -106,6 +106,8 @@ class INADEConfig(SynthesisOptions):
     # training aids (not in the original; 0 keeps its behaviour)
     lambda_l1: float = 0.0
     prior_fraction: float = 0.0
+    r1_gamma: float = 0.0
+    r1_every: int = 4
     # initialisation
     init_type: str = "xavier"
     init_variance: float = 0.02
@@ -124,6 +126,15 @@ class INADEConfig(SynthesisOptions):
         return self.norm_mode == "inade"
 
     # --------------------------------------------------------------- validation
+    def _check_r1(self) -> None:
+        if self.r1_gamma < 0:
+            raise ValueError(f"--r1_gamma must be >= 0, got {self.r1_gamma}")
+        if self.r1_every < 1:
+            raise ValueError(f"--r1_every must be >= 1, got {self.r1_every}")
+        if self.r1_gamma > 0 and self.d_norm.kind not in ("instance", "none"):
+            raise ValueError(f"--r1_gamma {self.r1_gamma} needs a discriminator without batch statistics "
+                             f"(--norm_D spectralinstance, instance, spectral or none), got --norm_D {self.norm_D}")
+
     def validate(self) -> None:
         """Raise ValueError naming the option for any inconsistent setting."""
         check_choice("norm_mode", self.norm_mode, NORM_MODES)
@@ -143,6 +154,7 @@ class INADEConfig(SynthesisOptions):
             raise ValueError(f"--prior_fraction {self.prior_fraction} needs --norm_mode inade --use_vae (it replaces "
                              "the encoded styles of part of the batch by prior samples); the toy preset sets "
                              "it: add --prior_fraction 0")
+        self._check_r1()
         if self.aspect_ratio <= 0:
             raise ValueError(f"--aspect_ratio must be > 0, got {self.aspect_ratio}")
         self.g_norm, self.d_norm, self.e_norm  # parse (raises on bad strings)

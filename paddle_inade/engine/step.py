@@ -13,6 +13,7 @@ import contextlib
 import paddle
 
 from .model import Pix2PixModel
+from .r1 import r1_penalty
 
 
 def _total(losses: dict) -> paddle.Tensor:
@@ -54,11 +55,14 @@ def generator_step(model: Pix2PixModel, opt_g, inputs: tuple, noise=None, noise_
 
 
 def discriminator_step(model: Pix2PixModel, opt_d, inputs: tuple, noise=None, noise_ins=None,
-                       scaler=None):
-    """Zero D's gradients, backpropagate D_Fake + D_real, update D. Returns the loss dict."""
+                       scaler=None, r1: bool = False):
+    """Zero D's gradients, backpropagate D_Fake + D_real (+ R1 when ``r1`` and the model's
+    ``r1_gamma`` is set), update D. Returns the loss dict."""
     opt_d.clear_grad()
     with _autocast(scaler):
         losses = model.discriminator_losses(*inputs, noise=noise, noise_ins=noise_ins)
+        if r1 and model.cfg.r1_gamma > 0:
+            losses["R1"] = r1_penalty(model.netD, inputs[0], inputs[1], model.cfg.r1_gamma, model.cfg.r1_every)
     _backward_and_step(_total(losses), opt_d, scaler, model.netD.parameters())
     return losses
 

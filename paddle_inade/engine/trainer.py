@@ -180,9 +180,10 @@ class Trainer:
         if self.ema is not None:
             images = (self.state.total_steps + 1) * self.opts.batchSize * self.world
             self.ema.update(self._generator_nets(), self.opts.batchSize * self.world, images)
-        for _ in range(self.opts.D_steps_per_G):
+        r1_due = self.state.total_steps % self.cfg.r1_every == 0  # lazy R1: by the global step
+        for i in range(self.opts.D_steps_per_G):
             d_losses = discriminator_step(self.model, self.opt_d, inputs, noise, noise_ins,
-                                          scaler=self.scalers[1])
+                                          scaler=self.scalers[1], r1=r1_due and i == 0)
         losses = {f"G_{k}": float(v) for k, v in g_losses.items()}
         losses.update({k: float(v) for k, v in d_losses.items()})
         bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
