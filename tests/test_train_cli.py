@@ -66,6 +66,17 @@ def test_help_shows_the_values_in_force_and_says_what_they_do(capsys):
     assert "(toy run 1000.0, default 0.0)" in out and "--beta1 BETA1 (default 0.0)" in out
 
 
+def test_a_flag_alone_is_on_and_false_turns_off_what_the_preset_set(capsys):
+    assert parse(["--max_steps", "1"])[2].no_TTUR is True  # the toy preset's
+    assert parse(["--no_TTUR", "false", "--max_steps", "1"])[2].no_TTUR is False
+    model, _, train, _ = parse(["--preset", "ade20k", "--no_TTUR", "--no_vgg_loss", "--dataroot", "x"])
+    assert train.no_TTUR is True and model.no_vgg_loss is True  # the original's store_true spelling
+    assert parse(["--preset", "ade20k", "--dataroot", "x"])[2].no_TTUR is False
+    with pytest.raises(SystemExit):
+        parse(["--no_TTUR", "maybe"])
+    assert "argument --no_TTUR: expected true or false, got 'maybe'" in capsys.readouterr().err
+
+
 def test_continue_without_checkpoint(tmp_path):
     proc = _train(["--continue_train", "--checkpoints_dir", str(tmp_path / "none")], tmp_path)
     assert proc.returncode == 2 and "no checkpoint to resume" in proc.stderr

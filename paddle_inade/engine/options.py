@@ -57,17 +57,26 @@ def build_parser(description: str, family) -> argparse.ArgumentParser:
             base = _base_type(tp)
             shown = _default_text(defaults[name], toy.get(name, defaults[name]))
             text = HELP.get(name, "")
-            if base is bool:
-                arg_group.add_argument(f"--{name}", action="store_true", help=f"{text} (flag, {shown})".lstrip())
+            if base is bool:  # --name alone: on, as the original's store_true; --name false: off
+                arg_group.add_argument(f"--{name}", nargs="?", const=True, type=parse_flag, metavar="false",
+                                       help=f"{text} (flag, {shown})".lstrip())
             else:
                 arg_group.add_argument(f"--{name}", type=base, help=f"{text} ({shown})".lstrip())
     return parser
 
 
+def parse_flag(text: str) -> bool:
+    """A flag's optional value: ``--no_TTUR false`` turns off what a preset or config file set."""
+    value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(text.lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return value
+
+
 #: the first lines of ``-h``: what runs when no dataset is named
 TOY_NOTE = ("With no --dataset_mode, --preset or --config the toy preset runs (--preset toy: the built-in toy "
             "scenes); an option's 'toy run' value is what it then is, its 'default' what it is otherwise "
-            "(the original's, or the dataset's).")
+            "(the original's, or the dataset's). A flag set by the preset is turned off by '--FLAG false'.")
 
 
 def _default_text(default, toy) -> str:
