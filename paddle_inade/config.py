@@ -62,6 +62,16 @@ class SynthesisOptions(OptionsBase):
     def e_norm(self) -> PlainNormSpec:
         return PlainNormSpec.parse(self.norm_E, "norm_E")
 
+    def _check_r1(self) -> None:
+        """The R1 aid's options (``r1_gamma``, ``r1_every``: fields of both families' options)."""
+        if self.r1_gamma < 0:
+            raise ValueError(f"--r1_gamma must be >= 0, got {self.r1_gamma}")
+        if self.r1_every < 1:
+            raise ValueError(f"--r1_every must be >= 1, got {self.r1_every}")
+        if self.r1_gamma > 0 and self.d_norm.kind not in ("instance", "none"):
+            raise ValueError(f"--r1_gamma {self.r1_gamma} needs a discriminator without batch statistics "
+                             f"(--norm_D spectralinstance, instance, spectral or none), got --norm_D {self.norm_D}")
+
 
 @dataclass
 class INADEConfig(SynthesisOptions):
@@ -126,15 +136,6 @@ class INADEConfig(SynthesisOptions):
         return self.norm_mode == "inade"
 
     # --------------------------------------------------------------- validation
-    def _check_r1(self) -> None:
-        if self.r1_gamma < 0:
-            raise ValueError(f"--r1_gamma must be >= 0, got {self.r1_gamma}")
-        if self.r1_every < 1:
-            raise ValueError(f"--r1_every must be >= 1, got {self.r1_every}")
-        if self.r1_gamma > 0 and self.d_norm.kind not in ("instance", "none"):
-            raise ValueError(f"--r1_gamma {self.r1_gamma} needs a discriminator without batch statistics "
-                             f"(--norm_D spectralinstance, instance, spectral or none), got --norm_D {self.norm_D}")
-
     def validate(self) -> None:
         """Raise ValueError naming the option for any inconsistent setting."""
         check_choice("norm_mode", self.norm_mode, NORM_MODES)

@@ -116,3 +116,19 @@ def test_r1_options_are_checked():
         INADEConfig(**TINY, r1_every=0)
     with pytest.raises(ValueError, match="--r1_gamma 1.0 needs a discriminator without batch statistics"):
         INADEConfig(**TINY, r1_gamma=1.0, norm_D="spectralbatch")
+
+
+def test_groupdnet_takes_the_r1_option_too(tmp_path):
+    from paddle_inade.smis import build_discriminator as smis_discriminator
+    from paddle_inade.smis.config import SMISConfig
+    toy = SMISConfig.preset("toy").to_dict()
+    with pytest.raises(ValueError, match="--r1_every must be >= 1"):
+        SMISConfig.from_dict({**toy, "r1_every": 0}, "test")
+    cfg = SMISConfig.from_dict({**toy, "ndf": 4, "num_D": 1, "n_layers_D": 2, "r1_gamma": 1.0}, "test")
+    paddle.seed(0)
+    netD = smis_discriminator(cfg)
+    semantics = paddle.to_tensor(np.eye(cfg.input_nc, dtype="float32")[np.zeros((1,) + cfg.image_size, int)].transpose(0, 3, 1, 2))
+    image = paddle.uniform([1, 3, *cfg.image_size], min=-1, max=1)
+    penalty = r1_penalty(netD, semantics, image, cfg.r1_gamma, cfg.r1_every)
+    penalty.backward()
+    assert float(penalty) > 0 and any(p.grad is not None and float(p.grad.abs().max()) > 0 for p in netD.parameters())

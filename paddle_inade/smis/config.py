@@ -57,6 +57,9 @@ class SMISConfig(SynthesisOptions):
     lambda_kld: float = 0.05
     no_ganFeat_loss: bool = False
     no_vgg_loss: bool = False
+    # training aid (not in SMIS; 0 keeps its behaviour)
+    r1_gamma: float = 0.0
+    r1_every: int = 4
     # initialisation
     init_type: str = "xavier"
     init_variance: float = 0.02
@@ -129,6 +132,7 @@ class SMISConfig(SynthesisOptions):
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
         if self.nef is not None and self.nef < 1:
             raise ValueError(f"--nef must be >= 1, got {self.nef}")
+        self._check_r1()
         if self.aspect_ratio <= 0:
             raise ValueError(f"--aspect_ratio must be > 0, got {self.aspect_ratio}")
         self.g_norm, self.d_norm, self.e_norm  # parse (raises on bad strings)
