@@ -14,31 +14,25 @@ import contextlib
 import paddle
 from paddle import nn
 
-from ..models.norm_layers import InstanceNorm
 from ..nn.spectral_norm import SpectralConv2D
 
 
 @contextlib.contextmanager
-def twice_differentiable(netD: nn.Layer):
-    """``netD`` in a form Paddle can differentiate twice, restored afterwards.
+def without_power_iteration(netD: nn.Layer):
+    """``netD`` with its spectral-norm convolutions' power iteration off, restored afterwards.
 
-    Spectral-norm convolutions skip their power iteration (its in-place update of ``u`` and
-    ``v`` would invalidate the first backward's graph; the weight is the same normalised weight)
-    and instance norms run as a composite (Paddle's fused kernel has no second derivative).
+    The iteration updates ``u`` and ``v`` in place, changing tensors that the graph of the same
+    step's D loss saved (Paddle then refuses its backward); the normalised weight is the same.
     """
-    saved = []
-    for layer in netD.sublayers(include_self=True):
-        if isinstance(layer, SpectralConv2D):
-            saved.append((layer, "training", layer.training))
-            layer.training = False
-        elif isinstance(layer, InstanceNorm):
-            saved.append((layer, "precise", layer.precise))
-            layer.precise = True
+    layers = [(layer, layer.training) for layer in netD.sublayers(include_self=True)
+              if isinstance(layer, SpectralConv2D)]
+    for layer, _ in layers:
+        layer.training = False
     try:
         yield netD
     finally:
-        for layer, name, value in saved:
-            setattr(layer, name, value)
+        for layer, training in layers:
+            layer.training = training
 
 
 def r1_penalty(netD: nn.Layer, semantics: paddle.Tensor, image: paddle.Tensor, gamma: float,
@@ -52,7 +46,7 @@ def r1_penalty(netD: nn.Layer, semantics: paddle.Tensor, image: paddle.Tensor, g
     """
     real = paddle.concat([semantics, image], 1).detach()
     real.stop_gradient = False
-    with twice_differentiable(netD):
+    with without_power_iteration(netD):
         score = paddle.add_n([scale[-1].sum() for scale in netD(real)])
     grad, = paddle.grad(score, real, create_graph=True)
     per_sample = (grad[:, semantics.shape[1]:] ** 2).sum(axis=[1, 2, 3])
