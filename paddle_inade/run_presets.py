@@ -9,7 +9,7 @@ from .config import PRESETS
 #: what ``python tools/train.py`` runs.
 RUN_PRESETS: dict[str, dict[str, Any]] = {
     "toy": {**PRESETS["toy"], "dataset_mode": "toy", "name": "toy_inade", "batchSize": 4,
-            "niter": 5, "niter_decay": 0, "lr": 0.002, "ema_nimg": 1000.0, "ema_rampup": 0.05,
+            "niter": 7, "niter_decay": 0, "lr": 0.002, "no_TTUR": True, "ema_nimg": 1000.0, "ema_rampup": 0.05,
             "print_freq": 10, "display_freq": 125, "quality_freq": 125, "quality_layouts": 8,
             "save_latest_freq": 125, "save_epoch_freq": 0, "gpu_ids": "0"},
 }

@@ -62,7 +62,7 @@ def test_help_shows_the_values_in_force_and_says_what_they_do(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "With no --dataset_mode, --preset or --config the toy preset runs" in out
     assert "--name NAME run name: checkpoints, samples and logs go to checkpoints_dir/name (toy run toy_inade, default label2coco)" in out
-    assert "--niter NITER epochs at the initial learning rate (toy run 5, default 50)" in out
+    assert "--niter NITER epochs at the initial learning rate (toy run 7, default 50)" in out
     assert "(toy run 1000.0, default 0.0)" in out and "--beta1 BETA1 (default 0.0)" in out
 
 
