@@ -5,9 +5,11 @@ These are what the quality measure (:mod:`.quality`) compares between generated 
 * ``mean``: the instance's mean colour, RGB in [-1, 1] (the generator's output range);
 * ``log_energy``: ``log10(1e-4 + e)`` where ``e`` is the mean squared difference between
   horizontally or vertically neighbouring pixels *of the same instance* (RGB averaged, in
-  [-1, 1] units). Pairs that cross an instance boundary are left out, so a sharp or blurred
-  edge between two instances does not count as texture; an instance with fewer than
-  ``min_pixels`` pixels (or no neighbouring pair inside it) gets NaN and is not compared.
+  [-1, 1] units). Pairs that cross an instance boundary are left out, so a sharp edge between
+  two instances does not count as texture; a soft edge does, where it spreads its colour step
+  over the pixels beside the boundary (``benchmarks/texture_depth.py`` shows how much of a
+  model's energy sits there). An instance with fewer than ``min_pixels`` pixels (or no
+  neighbouring pair inside it) gets NaN and is not compared.
 """
 from __future__ import annotations
 
