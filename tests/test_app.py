@@ -423,7 +423,7 @@ def test_while_the_toy_model_trains_the_page_says_so_then_becomes_the_demo(brows
     def start():
         return subprocess.Popen(
             [sys.executable, "-c", APP_WITH_SHORT_TRAINING, str(ROOT / "tools" / "app.py"),
-             f"--batchSize 1 --dataroot {root} --display_freq 1000", "--checkpoints_dir", str(ck),
+             f"--batchSize 1 --niter 5 --dataroot {root} --display_freq 1000", "--checkpoints_dir", str(ck),
              "--port", str(port), "--gpu_ids", "-1", "--temp_dir", str(tmp_path / "app_tmp")],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
