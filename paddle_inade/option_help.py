@@ -30,7 +30,7 @@ HELP = {
     "lambda_l1": "weight of an L1 loss between reconstruction and photo (aid; 0 = the original)",
     "prior_fraction": "share of each batch sampled from the prior in the generator step (aid; 0 = the original)",
     "r1_gamma": "weight of the R1 penalty on D's gradient at real images (aid; 0 = the original)",
-    "r1_every": "apply the R1 penalty every N discriminator steps, N times as strong (lazy R1)",
+    "r1_every": "apply the R1 penalty every N iterations (in the first D step), N times as strong (lazy R1)",
     # data
     "dataset_mode": "dataset layout: toy, custom, ade20k, cityscapes, coco, celeba, deepfashion",
     "dataroot": "the dataset's folder",

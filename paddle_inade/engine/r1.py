@@ -2,8 +2,8 @@
 
 On real images the discriminator's gradient with respect to the image is pushed towards 0:
 ``gamma / 2 * E_x ||d sum(D(x)) / d x||^2``, where ``sum(D(x))`` adds the last output map of
-every scale. Applied every ``every`` discriminator steps and multiplied by ``every``, so the
-average strength does not depend on how often it is applied. ``gamma`` 0 (the default) is the
+every scale. Applied every ``every`` iterations (in the first D step of the iteration) and
+multiplied by ``every``, so the average strength does not depend on how often it is applied. ``gamma`` 0 (the default) is the
 original's training. Only the image channels of D's input are penalised (the label channels are
 one-hot and not varied).
 """
@@ -42,7 +42,7 @@ def r1_penalty(netD: nn.Layer, semantics: paddle.Tensor, image: paddle.Tensor, g
     Args:
         netD: the multiscale discriminator: input [N, semantic_nc + 3, H, W] -> lists per scale.
         semantics: [N, semantic_nc, H, W]; image: [N, 3, H, W] real photos.
-        gamma: the penalty's weight; every: how many D steps one application stands for.
+        gamma: the penalty's weight; every: how many iterations one application stands for.
     """
     real = paddle.concat([semantics, image], 1).detach()
     real.stop_gradient = False

@@ -61,8 +61,8 @@ def discriminator_step(model: Pix2PixModel, opt_d, inputs: tuple, noise=None, no
     opt_d.clear_grad()
     with _autocast(scaler):
         losses = model.discriminator_losses(*inputs, noise=noise, noise_ins=noise_ins)
-        if r1 and model.cfg.r1_gamma > 0:
-            losses["R1"] = r1_penalty(model.netD, inputs[0], inputs[1], model.cfg.r1_gamma, model.cfg.r1_every)
+    if r1 and model.cfg.r1_gamma > 0:  # in float32: its inner gradient is not loss-scaled
+        losses["R1"] = r1_penalty(model.netD, inputs[0], inputs[1], model.cfg.r1_gamma, model.cfg.r1_every)
     _backward_and_step(_total(losses), opt_d, scaler, model.netD.parameters())
     return losses
 
