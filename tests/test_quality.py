@@ -34,6 +34,28 @@ def test_instance_stats_means_and_texture_inside_instances_only():
     assert t.log_energy[0] > -1 and t.log_energy[1] == pytest.approx(np.log10(ENERGY_FLOOR))
 
 
+def test_depth_leaves_out_the_pairs_beside_a_boundary():
+    image, label, inst = two_halves((255, 0, 0), (0, 0, 255))
+    soft = image.copy()
+    soft[:, 3] = (128, 0, 128)  # a soft edge: the column of instance 0 beside the boundary is mixed
+    assert instance_stats(soft, label, inst).log_energy[0] > -2  # counts as texture over all pairs
+    deep = instance_stats(soft, label, inst, depth=1)
+    np.testing.assert_allclose(deep.log_energy, np.log10(ENERGY_FLOOR))  # not 1 px inside
+    np.testing.assert_allclose(deep.mean, instance_stats(soft, label, inst).mean)  # means keep every pixel
+
+
+def test_inner_pixels_are_each_instance_eroded_with_the_edges_repeated():
+    import cv2
+    from paddle_inade.eval.instance_stats import inner_pixels
+    inst = np.random.default_rng(0).integers(0, 3, (4, 5)).repeat(3, 0).repeat(3, 1)
+    for depth in (0, 1, 2):
+        expected = np.zeros(inst.shape, bool)
+        for k in np.unique(inst):
+            kernel = np.ones((2 * depth + 1,) * 2, np.uint8)
+            expected |= cv2.erode((inst == k).astype(np.uint8), kernel, borderType=cv2.BORDER_REPLICATE).astype(bool)
+        np.testing.assert_array_equal(inner_pixels(inst, depth), expected)
+
+
 def test_distances_zero_for_identical_and_shift_for_shifted_colours():
     rng = np.random.default_rng(0)
     stats = []

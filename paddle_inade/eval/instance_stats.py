@@ -8,8 +8,8 @@ These are what the quality measure (:mod:`.quality`) compares between generated 
   [-1, 1] units). Pairs that cross an instance boundary are left out, so a sharp edge between
   two instances does not count as texture; a soft edge does, where it spreads its colour step
   over the pixels beside the boundary (``benchmarks/texture_depth.py`` shows how much of a
-  model's energy sits there). An instance with fewer than ``min_pixels`` pixels (or no
-  neighbouring pair inside it) gets NaN and is not compared.
+  model's energy sits there, with ``depth``). An instance with fewer than ``min_pixels`` pixels
+  (or no neighbouring pair inside it) gets NaN and is not compared.
 """
 from __future__ import annotations
 
@@ -59,14 +59,29 @@ def instance_classes(label: np.ndarray, instance: np.ndarray, n_instances: int) 
     return np.where(counts.sum(1) > 0, counts.argmax(1), -1)
 
 
+def inner_pixels(instance: np.ndarray, depth: int) -> np.ndarray:
+    """[H, W] bool: pixels at least ``depth`` pixels (chessboard distance) from another instance;
+    outside the image the edge pixels repeat (all True for ``depth`` 0)."""
+    inst = np.asarray(instance)
+    h, w = inst.shape
+    padded = np.pad(inst, depth, mode="edge")
+    inner = np.ones((h, w), bool)
+    for dy in range(2 * depth + 1):
+        for dx in range(2 * depth + 1):
+            inner &= padded[dy:dy + h, dx:dx + w] == inst
+    return inner
+
+
 def instance_stats(image: np.ndarray, label: np.ndarray, instance: np.ndarray,
-                   n_instances: int | None = None) -> InstanceStats:
+                   n_instances: int | None = None, depth: int = 0) -> InstanceStats:
     """Statistics of every instance of ``image``.
 
     Args:
         image: uint8 [H, W, 3] RGB.
         label: [H, W] class ids. instance: [H, W] instance ids 0..K-1.
         n_instances: K (default: max id + 1).
+        depth: the texture energy only over pairs of pixels both at least ``depth`` pixels inside
+            their instance (0: every pair of one instance, the quality measure's).
     """
     rgb = to_unit_range(image)
     inst = np.asarray(instance).astype(np.int64)
@@ -78,9 +93,10 @@ def instance_stats(image: np.ndarray, label: np.ndarray, instance: np.ndarray,
         mean = sums / pixels[:, None]
     energy_sum = np.zeros(k)
     pair_count = np.zeros(k)
-    for a, b, ia, ib in ((rgb[:, 1:], rgb[:, :-1], inst[:, 1:], inst[:, :-1]),
-                         (rgb[1:], rgb[:-1], inst[1:], inst[:-1])):
-        same = ia == ib
+    inner = inner_pixels(inst, depth)
+    for a, b, ia, ib, na, nb in ((rgb[:, 1:], rgb[:, :-1], inst[:, 1:], inst[:, :-1], inner[:, 1:], inner[:, :-1]),
+                                 (rgb[1:], rgb[:-1], inst[1:], inst[:-1], inner[1:], inner[:-1])):
+        same = (ia == ib) & na & nb
         sq = ((a - b) ** 2).mean(axis=-1)
         energy_sum += np.bincount(ia[same], weights=sq[same], minlength=k)
         pair_count += np.bincount(ia[same], minlength=k)
