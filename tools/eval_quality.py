@@ -21,8 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
 
 
-def _data_config(args, pipe):
-    """The evaluation DataConfig: the run's saved data options, then the command line."""
+def data_config(args, pipe):
+    """phase -> the evaluation DataConfig: the run's saved data options (read once), then the
+    command line (:func:`add_data_args`)."""
     from paddle_inade.data import DataConfig
     saved = {}
     if args.name and not args.checkpoint:
@@ -50,15 +51,28 @@ def _layouts(dataset, count: int, name: str):
     return [(s["label"][0], s["instance"][0], to_uint8_image(s["image"])) for s in items]
 
 
+def add_data_args(parser):
+    """The evaluation scenes' options (--dataset_mode, --dataroot, --phase); returns their group."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset_mode", help="default: the run's")
+    data.add_argument("--dataroot", help="default: the run's")
+    data.add_argument("--phase", default="val", help="the evaluation scenes")
+    return data
+
+
+def evaluation_layouts(config, phase: str, count: int, option: str = "--phase"):
+    """Up to ``count`` (label, instance, uint8 image) layouts of ``phase``; ``config``: what
+    :func:`data_config` returns (``option`` names the phase in an error)."""
+    from paddle_inade.data import create_dataset
+    return _layouts(create_dataset(config(phase)), count, f"{option} {phase}")
+
+
 def main(argv=None) -> int:
     from paddle_inade.cli import HelpFormatter, add_checkpoint_args
     from paddle_inade.option_parser import OptionParser
     parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     add_checkpoint_args(parser)
-    data = parser.add_argument_group("data")
-    data.add_argument("--dataset_mode", help="default: the run's")
-    data.add_argument("--dataroot", help="default: the run's")
-    data.add_argument("--phase", default="val", help="the evaluation scenes")
+    data = add_data_args(parser)
     data.add_argument("--reference_phase", default="train", help="real scenes for the real-vs-real floor ('' = none)")
     parser.add_argument("--n_layouts", type=int, default=30)
     parser.add_argument("--n_samples", type=int, default=16)
@@ -67,7 +81,6 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the numbers here")
     args = parser.parse_args(argv)
     from paddle_inade.cli import layout_bar, pipeline_from_args
-    from paddle_inade.data import create_dataset
     from paddle_inade.eval.quality import evaluate_quality
     try:
         if args.n_layouts < 2:
@@ -75,12 +88,11 @@ def main(argv=None) -> int:
         if args.n_samples < 2:
             raise ValueError(f"--n_samples must be >= 2, got {args.n_samples}")
         pipe = pipeline_from_args(args)
-        config = _data_config(args, pipe)
-        layouts = _layouts(create_dataset(config(args.phase)), args.n_layouts, f"--phase {args.phase}")
+        config = data_config(args, pipe)
+        layouts = evaluation_layouts(config, args.phase, args.n_layouts)
         reference = None
         if args.reference_phase:
-            reference = _layouts(create_dataset(config(args.reference_phase)), 10 * args.n_layouts,
-                                 f"--reference_phase {args.reference_phase}")
+            reference = evaluation_layouts(config, args.reference_phase, 10 * args.n_layouts, "--reference_phase")
         names = None
         if config(args.phase).dataset_mode == "toy":
             from paddle_inade.data.toy_scenes import CLASSES as names
