@@ -22,14 +22,14 @@ import argparse
 import dataclasses
 import logging
 import os
-import typing
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from .config import INADEConfig
+from .option_parser import add_fields, add_option, given as options_given
 from .original_options import MODEL_DATASET_DEFAULTS, NO_EFFECT, ORIGINAL_ONLY_DEFAULTS, check_original_only
 from .runs import check_run_folder, missing_weights_message, run_weight_files
-from .saved_options import SavedOptions, read_options_file, read_saved_options
+from .saved_options import SavedOptions, contradictions, read_options_file, read_saved_options
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ TRAIN_ONLY_MODEL = ("ndf", "num_D", "n_layers_D", "netD_subarch", "gan_mode", "l
 #: Model options whose default (without saved options) depends on --dataset_mode.
 DATASET_DEPENDENT = ("label_nc", "contain_dontcare_label", "crop_size", "aspect_ratio", "noise_nc",
                      "num_upsampling_layers")
+#: INADEConfig fields the inference tools take on the command line.
+MODEL_OPTIONS = tuple(name for name in INADEConfig.__dataclass_fields__ if name not in TRAIN_ONLY_MODEL)
 #: The original's test-only options without a field here, as the inference tools take them.
 ORIGINAL_TEST_ONLY = ("model", "netG", "display_winsize", "load_from_opt_file", "cache_filelist_write",
                       "cache_filelist_read", "train_eval", "eval_dims", "eval_epoch_freq")
@@ -52,26 +54,6 @@ TEST_DEFAULTS = {"crop_size": 256, "load_size": 256, "preprocess_mode": "scale_w
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """The module doc as written, and every option's default in --help."""
-
-
-def _model_fields() -> dict[str, Any]:
-    hints = typing.get_type_hints(INADEConfig)
-    return {f.name: (hints[f.name], f.default) for f in dataclasses.fields(INADEConfig)
-            if f.name not in TRAIN_ONLY_MODEL}
-
-
-def _base(tp):
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    return args[0] if args else tp
-
-
-def add_flag_or_value(group, name: str, tp, help_text: str) -> None:
-    """``--name`` as a store_true flag (bool) or a typed value, default suppressed (so that only
-    what the user typed comes back)."""
-    if _base(tp) is bool:
-        group.add_argument(f"--{name}", action="store_true", default=argparse.SUPPRESS, help=help_text)
-    else:
-        group.add_argument(f"--{name}", type=_base(tp), default=argparse.SUPPRESS, help=help_text)
 
 
 def add_checkpoint_args(parser: argparse.ArgumentParser) -> None:
@@ -93,32 +75,24 @@ def add_checkpoint_args(parser: argparse.ArgumentParser) -> None:
     own.add_argument("--config", help="model options file: YAML or the original's opt.txt")
     model = parser.add_argument_group("model (default: the run's saved options; without them the "
                                       "original's defaults and --dataset_mode's)")
-    for name, (tp, default) in _model_fields().items():
-        if name == "use_vae":
-            model.add_argument("--use_vae", action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
-                               help="use the encoder: remap each sample's noise with the styles encoded from "
-                                    "the real image (default: the run's use_vae, when its encoder file is "
-                                    "there); --no-use_vae samples every instance from the prior")
-            continue
-        shown = "set by --dataset_mode" if name in DATASET_DEPENDENT else repr(default)
-        add_flag_or_value(model, name, tp, f"(default: saved, else {shown})")
+    model.add_argument("--use_vae", action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                       help="use the encoder: remap each sample's noise with the styles encoded from the real "
+                            "image (default: the run's use_vae, when its encoder file is there); --no-use_vae "
+                            "samples every instance from the prior")
+    add_fields(model, INADEConfig, lambda name, default: "(default: saved, else "
+               f"{'set by --dataset_mode' if name in DATASET_DEPENDENT else repr(default)})",
+               skip=(*TRAIN_ONLY_MODEL, "use_vae"))
     original = parser.add_argument_group("the original's options without effect here")
     for name in ORIGINAL_TEST_ONLY:
         default = ORIGINAL_ONLY_DEFAULTS[name]
-        tp = type(default)
         why = NO_EFFECT.get(name, f"only {default} is supported")
-        add_flag_or_value(original, name, tp, f"(default: {default}; {why})")
-
-
-def typed_options(args: argparse.Namespace, names) -> dict[str, Any]:
-    """The options among ``names`` that were given on the command line."""
-    return {k: getattr(args, k) for k in names if hasattr(args, k)}
+        add_option(original, name, type(default), f"(default: {default}; {why})")
 
 
 def note_no_effect(args: argparse.Namespace) -> None:
     """Refuse unsupported values of the original's options (``--netG``) and say which given
     ones change nothing here (a logged warning)."""
-    given = typed_options(args, ORIGINAL_TEST_ONLY)
+    given = options_given(args, ORIGINAL_TEST_ONLY)
     check_original_only(given, "command line")
     for name, value in given.items():
         if name in NO_EFFECT and value != ORIGINAL_ONLY_DEFAULTS[name]:
@@ -154,20 +128,19 @@ def _layers(args) -> list[tuple[str, dict]]:
         layers.append((f"--preset {args.preset}", INADEConfig.preset(args.preset).to_dict()))
     if getattr(args, "config", None):
         layers.append((f"--config {args.config}", read_options_file(args.config).model))
-    typed = typed_options(args, _model_fields())
+    typed = options_given(args, MODEL_OPTIONS)
     typed.pop("use_vae", None)
     layers.append(("command line", typed))
     return layers
 
 
 def _check_conflicts(saved: SavedOptions, layers) -> None:
-    for source, values in layers:
-        for key, value in values.items():
-            if key in saved.model and saved.model[key] != value and key != "use_vae":
-                prefix = "" if source == "command line" else f"{source}: "
-                raise ValueError(f"{prefix}--{key} {value} contradicts the run's {saved.path} ({key}: "
-                                 f"{saved.model[key]}); leave it out (the saved value is used), or pick "
-                                 "another --name / --which_epoch")
+    for source, values in layers:  # use_vae: whether to use the encoder now, not how it was trained
+        for key, (was, value) in contradictions(saved.model, {k: v for k, v in values.items()
+                                                               if k != "use_vae"}).items():
+            prefix = "" if source == "command line" else f"{source}: "
+            raise ValueError(f"{prefix}--{key} {value} contradicts the run's {saved.path} ({key}: {was}); leave "
+                             "it out (the saved value is used), or pick another --name / --which_epoch")
 
 
 def model_config(args, saved: Optional[SavedOptions], dataset_mode: Optional[str]) -> INADEConfig:
@@ -247,23 +220,21 @@ SHARED_WITH_MODEL = ("label_nc", "contain_dontcare_label", "no_instance", "crop_
 def add_data_args(parser: argparse.ArgumentParser) -> None:
     """The data options of the original's test parser (its names and test-time defaults)."""
     from .data.options import DataConfig
-    hints = typing.get_type_hints(DataConfig)
     group = parser.add_argument_group("data (default: the original's test defaults and --dataset_mode's; "
                                       "a run's data folders when it used the same --dataset_mode)")
-    for field in dataclasses.fields(DataConfig):
-        if field.name in SHARED_WITH_MODEL or field.name == "is_train":
-            continue
-        shown = TEST_DEFAULTS.get(field.name, field.default)
-        if field.name in ("load_size", "preprocess_mode", "dataroot"):
-            shown = f"set by --dataset_mode, else {shown!r}"
-        add_flag_or_value(group, field.name, hints[field.name], f"(default: {shown})")
+
+    def help_of(name, default):
+        shown = TEST_DEFAULTS.get(name, default)
+        return f"(default: set by --dataset_mode, else {shown!r})" if name in (
+            "load_size", "preprocess_mode", "dataroot") else f"(default: {shown})"
+    add_fields(group, DataConfig, help_of, skip=(*SHARED_WITH_MODEL, "is_train"))
 
 
 def data_values(args, source: ModelSource) -> dict[str, Any]:
     """The DataConfig fields for testing ``source``'s model on the data ``args`` name."""
     from .data.options import DataConfig, dataset_defaults
     names = [f.name for f in dataclasses.fields(DataConfig) if f.name not in SHARED_WITH_MODEL]
-    typed = typed_options(args, names)
+    typed = options_given(args, names)
     saved = source.saved.data if source.saved is not None else {}
     mode = typed.get("dataset_mode") or saved.get("dataset_mode") or TEST_DEFAULTS["dataset_mode"]
     values = {**{f.name: f.default for f in dataclasses.fields(DataConfig)}, **TEST_DEFAULTS,

@@ -15,6 +15,7 @@ import os
 from typing import Optional, Sequence
 
 from .family import ModelFamily
+from .option_parser import OptionParser, parse_flag
 from .inade_family import FAMILY as INADE
 from .saved_options import read_options_file, read_saved_options
 from .smis.family import FAMILY as GROUPDNET
@@ -53,15 +54,22 @@ def family_of_run(folder) -> Optional[ModelFamily]:
     return family_of_saved(read_saved_options(folder)) if os.path.isdir(folder) else None
 
 
+def pre_parse(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    """What chooses a command's family, read before its parser exists: ``model``, ``config``,
+    ``name``, ``checkpoints_dir``, ``continue_train`` (the rest of ``argv`` is left to that parser)."""
+    pre = OptionParser(add_help=False)
+    for option in ("--model", "--config", "--name"):
+        pre.add_argument(option)
+    pre.add_argument("--checkpoints_dir", default="./checkpoints")
+    pre.add_argument("--continue_train", nargs="?", const=True, type=parse_flag, default=False)
+    return pre.parse_known_args(argv)[0]
+
+
 def family_of_test_args(argv: Optional[Sequence[str]]) -> ModelFamily:
     """The family ``tools/test.py`` runs: ``--model``, else the one the ``opt.yaml`` of ``--name``
     was trained with (SMIS's own ``opt.txt`` is not read: its folder is told by ``--model``),
     else the default. A ``--model`` of no family is left to the default's parser to refuse."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--model")
-    pre.add_argument("--name")
-    pre.add_argument("--checkpoints_dir", default="./checkpoints")
-    known, _ = pre.parse_known_args(argv)
+    known = pre_parse(argv)
     model = known.model
     if model is None and known.name:
         path = os.path.join(known.checkpoints_dir, known.name, "opt.yaml")

@@ -36,6 +36,17 @@ class SavedOptions:
         return {**self.train, **self.data, **self.model}
 
 
+def contradictions(saved: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """{option: (saved value, given value)} for each option of ``given`` saved with another value:
+    the one check of 'the command line contradicts the run' (resume, test, GroupDNet, AdaIN)."""
+    return {k: (saved[k], v) for k, v in given.items() if k in saved and saved[k] != v}
+
+
+def contradiction_text(conflicts: Mapping[str, tuple[Any, Any]]) -> str:
+    """'ngf: saved 16, given 4, ...' of :func:`contradictions`."""
+    return ", ".join(f"{k}: saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items())
+
+
 def read_saved_options(folder: PathLike) -> Optional[SavedOptions]:
     """The options saved in a run folder: ``opt.yaml`` (this package) or else ``opt.txt``
     (the original's dump); None when the folder has neither (e.g. released checkpoints).

@@ -5,27 +5,17 @@ run's, else INADE / SPADE; :mod:`paddle_inade.engine.run` parses and trains the 
 """
 from __future__ import annotations
 
-import argparse
 import os
 from typing import Optional, Sequence
 
 from .engine import run
 from .engine.options import TOY_NOTE
 from .engine.trainer import Trainer
-from .families import DEFAULT, family, family_of_run
+from .families import DEFAULT, family, family_of_run, pre_parse
 from .family import ModelFamily
 from .saved_options import read_options_file
 
 DESCRIPTION = "Train INADE / SPADE or GroupDNet (--model smis) with the originals' options. " + TOY_NOTE
-
-
-def _pre_parse(argv: Optional[Sequence[str]]):
-    pre = argparse.ArgumentParser(add_help=False)
-    for option in ("--model", "--config", "--name"):
-        pre.add_argument(option)
-    pre.add_argument("--checkpoints_dir", default="./checkpoints")
-    pre.add_argument("--continue_train", action="store_true")
-    return pre.parse_known_args(argv)[0]
 
 
 def _config_family(path: str) -> Optional[ModelFamily]:
@@ -40,7 +30,7 @@ def _config_family(path: str) -> Optional[ModelFamily]:
 def choose_family(argv: Optional[Sequence[str]] = None) -> ModelFamily:
     """The family to train (see the module doc). A ``--model`` that contradicts the run being
     resumed is an error."""
-    known = _pre_parse(argv)
+    known = pre_parse(argv)
     saved = None
     if known.continue_train and known.name:
         saved = family_of_run(os.path.join(known.checkpoints_dir, known.name))

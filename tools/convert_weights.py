@@ -10,7 +10,6 @@ The result loads strictly with ``paddle_inade.weights.load_weights(layer, dst)``
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -19,12 +18,12 @@ import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered,
 
 
 def model_family(argv=None):
-    """The model family of ``--model`` (GroupDNet's checkpoints with ``--model smis``)."""
-    from paddle_inade.families import family
+    """The model family of ``--model`` (GroupDNet's checkpoints with ``--model smis``); a value of
+    no family is left to the parser to refuse."""
+    from paddle_inade.families import DEFAULT, family, pre_parse
     from paddle_inade.train_options import MODEL_CONFIGS
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--model", choices=tuple(MODEL_CONFIGS), default="inade")
-    return family(pre.parse_known_args(argv)[0].model)
+    model = pre_parse(argv).model
+    return family(model) if model in MODEL_CONFIGS else DEFAULT
 
 
 def parse_args(argv=None):
@@ -32,7 +31,7 @@ def parse_args(argv=None):
     from paddle_inade.cli import HelpFormatter
     from paddle_inade.train_options import MODEL_CONFIGS
     config_class = model_family(argv).config_class
-    from paddle_inade.option_parser import OptionParser
+    from paddle_inade.option_parser import OptionParser, add_fields
     parser = OptionParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--model", choices=tuple(MODEL_CONFIGS), default="inade",
                         help="smis: GroupDNet's checkpoints (SMIS's option names)")
@@ -42,13 +41,8 @@ def parse_args(argv=None):
     parser.add_argument("--preset", choices=sorted(config_class.presets))
     parser.add_argument("--config", help="options file: YAML (flat or in sections, e.g. a run's opt.yaml) or "
                         "the original's opt.txt")
-    model = parser.add_argument_group("model options (override preset/config)")
-    import dataclasses
-    for f in dataclasses.fields(config_class):
-        if isinstance(f.default, bool):
-            model.add_argument(f"--{f.name}", action="store_true", default=None)
-        else:
-            model.add_argument(f"--{f.name}", type=int if f.name == "nef" else type(f.default), default=None)
+    add_fields(parser.add_argument_group("model options (override preset/config)"), config_class,
+               lambda name, default: f"(default: the preset's or config's, else {default!r})")
     return parser.parse_args(argv)
 
 
@@ -56,8 +50,7 @@ def model_config(args):
     from paddle_inade.saved_options import read_options_file
     config_class = model_family(["--model", args.model]).config_class
     values = read_options_file(args.config).model if args.config else {}
-    given = {k: v for k, v in vars(args).items()
-             if v is not None and k not in ("src", "dst", "net", "preset", "config", "model")}
+    given = {k: v for k, v in vars(args).items() if k not in ("src", "dst", "net", "preset", "config", "model")}
     if not (args.preset or values or given):
         return None
     base = config_class.preset(args.preset).to_dict() if args.preset else {}

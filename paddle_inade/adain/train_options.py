@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Optional, Sequence
-from ..option_parser import OptionParser
+from ..option_parser import OptionParser, add_fields
 
 #: The original's default --vgg; used when it exists, else Paddle's ImageNet VGG-19 (download).
 DEFAULT_VGG = "models/vgg_normalised.pth"
@@ -70,43 +70,42 @@ class TrainConfig:
         return asdict(self)
 
 
-def _default(name: str) -> str:
-    """'(default: X)' with the built-in demo's value where it differs."""
-    base, demo = getattr(TrainConfig(), name), DEMO_DEFAULTS.get(name)
-    return f"(default: {base}" + (f"; without data options {demo})" if demo is not None else ")")
+#: ``--help`` of each option (the default is added: :func:`_help`).
+HELP = {"content_dir": "folder of content images (default: the toy scenes)",
+        "style_dir": "folder of style images (default: procedural textures)",
+        "vgg": f"normalised VGG weights (default: {DEFAULT_VGG} if it exists, else '{IMAGENET}': Paddle's "
+               "ImageNet VGG-19, downloaded)",
+        "save_dir": "checkpoints", "log_dir": "VisualDL logs", "load_size": "images are resized to this square",
+        "crop_size": "random crops of this size", "seed": "decoder initialisation, data order and crops",
+        "continue_train": "resume from save_dir's latest checkpoint",
+        "overwrite": "start afresh over existing checkpoints"}
+
+
+def _help(name: str, default) -> str:
+    """The option's help with '(default: X)', and the built-in demo's value where it differs."""
+    if name in ("content_dir", "style_dir", "vgg", "continue_train", "overwrite"):
+        return HELP[name]
+    demo = DEMO_DEFAULTS.get(name)
+    shown = f"(default: {default}" + (f"; without data options {demo})" if demo is not None else ")")
+    return f"{HELP.get(name, '')} {shown}".lstrip()
 
 
 def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
     p = OptionParser(description=description or "Train an AdaIN decoder (pytorch-AdaIN's train.py "
                                 "options; no data options: toy scenes and procedural textures)",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--content_dir", type=str, help="folder of content images (default: the toy scenes)")
-    p.add_argument("--style_dir", type=str, help="folder of style images (default: procedural textures)")
-    p.add_argument("--vgg", type=str, help=f"normalised VGG weights (default: {DEFAULT_VGG} if it exists, "
-                   f"else '{IMAGENET}': Paddle's ImageNet VGG-19, downloaded)")
-    p.add_argument("--save_dir", type=str, help=f"checkpoints {_default('save_dir')}")
-    p.add_argument("--log_dir", type=str, help=f"VisualDL logs {_default('log_dir')}")
-    for name in ("lr", "lr_decay", "style_weight", "content_weight"):
-        p.add_argument(f"--{name}", type=float, help=_default(name))
-    for name in ("max_iter", "batch_size", "n_threads", "save_model_interval"):
-        p.add_argument(f"--{name}", type=int, help=_default(name))
-    p.add_argument("--load_size", type=int, help=f"images are resized to this square {_default('load_size')}")
-    p.add_argument("--crop_size", type=int, help=f"random crops of this size {_default('crop_size')}")
-    p.add_argument("--seed", type=int, help=f"decoder initialisation, data order and crops {_default('seed')}")
-    p.add_argument("--continue_train", action="store_true", help="resume from save_dir's latest checkpoint")
-    p.add_argument("--overwrite", action="store_true", help="start afresh over existing checkpoints")
+    add_fields(p, TrainConfig, _help)
     return p
 
 
 def config_from_args(argv: Optional[Sequence[str]] = None, description: Optional[str] = None) -> TrainConfig:
     """TrainConfig from the command line: given options > demo defaults (no data) > the original's."""
     parser = build_parser(description)
-    given = {k: v for k, v in vars(parser.parse_args(argv)).items() if v is not None and v is not False}
+    given = vars(parser.parse_args(argv))
     values = {}
     if "content_dir" not in given and "style_dir" not in given:
         values.update(DEMO_DEFAULTS)
     values.update(given)
-    known = {f.name for f in fields(TrainConfig)}
-    cfg = TrainConfig(**{k: v for k, v in values.items() if k in known})
+    cfg = TrainConfig(**values)
     cfg.check()
     return cfg

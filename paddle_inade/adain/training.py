@@ -28,6 +28,7 @@ import yaml
 from ..data.visualize import make_grid, save_image
 from ..engine.checkpoints import load_checkpoint, save_checkpoint
 from ..engine.trainer import TrainingDiverged
+from ..saved_options import contradiction_text, contradictions
 from ..files import atomic_save, atomic_write_text
 from .data import BatchStream, FlatFolderDataset
 from .decoder import Decoder, init_decoder
@@ -65,11 +66,9 @@ def _check_resume(cfg: TrainConfig) -> None:
         raise FileNotFoundError(f"--continue_train: {path} not found (no run to resume in {cfg.save_dir})")
     with open(path, encoding="utf-8") as fh:
         saved = yaml.safe_load(fh) or {}
-    now = cfg.to_dict()
-    conflicts = {k: (saved.get(k), v) for k, v in now.items() if k not in PER_RUN and saved.get(k) != v}
+    conflicts = contradictions(saved, {k: v for k, v in cfg.to_dict().items() if k not in PER_RUN})
     if conflicts:
-        raise ValueError(f"--continue_train with other options than {path}: "
-                         + ", ".join(f"{k}: saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items()))
+        raise ValueError(f"--continue_train with other options than {path}: " + contradiction_text(conflicts))
 
 
 def build_encoder(cfg: TrainConfig) -> VGGEncoder:

@@ -11,30 +11,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import typing
 from typing import Any, Mapping
 
 import yaml
 
 from ..saved_options import read_options_file
 from ..option_help import HELP
-from ..option_parser import OptionParser
+from ..option_parser import OptionParser, add_fields, field_types
 from ..train_options import MODEL_CONFIGS, TrainOptions
 
 
 def _groups(model: str = "inade"):
     from ..data import DataConfig
     return {"model": MODEL_CONFIGS[model], "data": DataConfig, "train": TrainOptions}
-
-
-def _field_types(cls) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
-
-
-def _base_type(tp):
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    return args[0] if args else tp
 
 
 def build_parser(description: str, family) -> argparse.ArgumentParser:
@@ -46,31 +35,15 @@ def build_parser(description: str, family) -> argparse.ArgumentParser:
                         "opt.yaml) or the original's opt.txt")
     parser.add_argument("--preset", choices=sorted(family.run_presets), help="a named set of options")
     toy = family.run_presets.get("toy", {})
-    seen = set()
+
+    def help_of(name, default):
+        shown = _default_text(default, toy.get(name, default))
+        return f"{HELP.get(name, '')} ({'flag, ' if isinstance(default, bool) else ''}{shown})".lstrip()
+
+    seen: set = set()
     for group, cls in _groups(family.name).items():
-        arg_group = parser.add_argument_group(group)
-        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
-        for name, tp in _field_types(cls).items():
-            if name in seen:
-                continue
-            seen.add(name)
-            base = _base_type(tp)
-            shown = _default_text(defaults[name], toy.get(name, defaults[name]))
-            text = HELP.get(name, "")
-            if base is bool:  # --name alone: on, as the original's store_true; --name false: off
-                arg_group.add_argument(f"--{name}", nargs="?", const=True, type=parse_flag, metavar="false",
-                                       help=f"{text} (flag, {shown})".lstrip())
-            else:
-                arg_group.add_argument(f"--{name}", type=base, help=f"{text} ({shown})".lstrip())
+        seen.update(add_fields(parser.add_argument_group(group), cls, help_of, skip=seen))
     return parser
-
-
-def parse_flag(text: str) -> bool:
-    """A flag's optional value: ``--no_TTUR false`` turns off what a preset or config file set."""
-    value = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(text.lower())
-    if value is None:
-        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-    return value
 
 
 #: the first lines of ``-h``: what runs when no dataset is named
@@ -88,13 +61,13 @@ def split_options(flat: Mapping[str, Any], source: str):
     """Distribute a flat mapping over (model config of ``model``, DataConfig, TrainOptions);
     keys known to none of them are an error naming ``source``."""
     groups = _groups(flat.get("model", "inade"))
-    known = set().union(*(_field_types(c) for c in groups.values())) | {"semantic_nc"}
+    known = set().union(*(field_types(c) for c in groups.values())) | {"semantic_nc"}
     unknown = sorted(set(flat) - known)
     if unknown:
         raise ValueError(f"{source}: unknown option(s) {unknown}")
     built = []
     for name, cls in groups.items():
-        fields = _field_types(cls)
+        fields = field_types(cls)
         values = {k: v for k, v in flat.items() if k in fields}
         built.append(cls.from_dict(values, source) if name == "model" else cls(**values))
     return tuple(built)

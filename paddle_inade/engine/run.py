@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence
 import paddle
 
 from ..device import select_device
-from ..saved_options import read_saved_options
+from ..saved_options import contradiction_text, contradictions, read_saved_options
 from .options import build_parser, resolve, split_options
 from .trainer import Trainer
 
@@ -25,11 +25,10 @@ def _check_resume(flat: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]
         what = "it was trained by the original code (opt.txt)" if saved else "no opt.yaml"
         raise FileNotFoundError(f"--continue_train: no checkpoint to resume in {exp_dir} "
                                 f"({what}); check --name and --checkpoints_dir")
-    conflicts = {k: (saved.model[k], v) for k, v in given.items()
-                 if k in saved.model and saved.model[k] != v}
+    conflicts = contradictions(saved.model, given)
     if conflicts:
         raise ValueError(f"--continue_train: {saved.path} was trained with other model options "
-                         + ", ".join(f"{k}: saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items()))
+                         + contradiction_text(conflicts))
     train = {k: v for k, v in saved.train.items() if k not in PER_INVOCATION}
     merged = {**saved.data, **train, **saved.model}
     merged.update({k: v for k, v in given.items() if k not in saved.model})

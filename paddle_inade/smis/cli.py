@@ -17,8 +17,9 @@ import dataclasses
 import os
 from typing import Optional, Sequence
 
-from .config import MODEL_NAME
-from ..option_parser import OptionParser
+from .config import MODEL_NAME, SMISConfig
+from ..saved_options import contradiction_text, contradictions
+from ..option_parser import OptionParser, add_fields, given as options_given
 
 #: model options of SMIS's command line that map onto SMISConfig
 MODEL_OPTIONS = ("netG", "netE", "ngf", "nef", "z_dim", "label_nc", "contain_dontcare_label", "no_instance",
@@ -58,19 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gpu_ids", default="0")
     p.add_argument("--use_vae", nargs="?", const=None, type=_flag_or_value, default=True,
                    help="accepted as in SMIS (its test samples codes from the prior)")
-    for name in ("netG", "netE", "num_upsampling_layers", "norm_G", "norm_E", "init_type"):
-        p.add_argument(f"--{name}")
-    for name in ("ngf", "nef", "z_dim", "label_nc", "crop_size"):
-        p.add_argument(f"--{name}", type=int)
-    for name in ("aspect_ratio", "init_variance"):
-        p.add_argument(f"--{name}", type=float)
-    for name in ("contain_dontcare_label", "no_instance"):
-        p.add_argument(f"--{name}", action="store_true", default=None)
+    add_fields(p.add_argument_group("model (default: the run's opt.yaml, else SMIS's and --dataset_mode's)"),
+               SMISConfig, lambda name, default: f"(default: the run's; else --dataset_mode's or {default!r})",
+               only=MODEL_OPTIONS)
     return p
-
-
-def _given_model_options(args) -> dict:
-    return {k: getattr(args, k) for k in MODEL_OPTIONS if getattr(args, k) is not None}
 
 
 def _saved(folder: str):
@@ -95,17 +87,15 @@ def build(args):
         saved = _saved(source)
     else:
         raise ValueError("pass --name (a run or SMIS checkpoint folder) or --checkpoint FILE")
-    given = _given_model_options(args)
+    given = options_given(args, MODEL_OPTIONS)
     saved_data = saved.data if saved is not None else {}
     mode = args.dataset_mode or saved_data.get("dataset_mode")
     if mode is None:
         raise ValueError("no dataset: pass --dataset_mode and --dataroot")
     if saved is not None:
-        conflicts = {k: (saved.model.get(k), v) for k, v in given.items()
-                     if k in saved.model and saved.model[k] != (v.lower() if k == "netG" else v)}
+        conflicts = contradictions(saved.model, {k: v.lower() if k == "netG" else v for k, v in given.items()})
         if conflicts:
-            raise ValueError(f"{source}/opt.yaml was trained with other options: " + ", ".join(
-                f"--{k} saved {a!r}, given {b!r}" for k, (a, b) in conflicts.items()))
+            raise ValueError(f"{source}/opt.yaml was trained with other options: " + contradiction_text(conflicts))
         options = {}
     else:  # as SMIS: the dataset's defaults, then the command line
         defaults = dataclasses.asdict(DataConfig.for_dataset(mode, args.phase))
