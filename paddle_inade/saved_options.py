@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import typing
 from dataclasses import dataclass, field
@@ -92,38 +91,23 @@ def read_options_file(path: PathLike) -> SavedOptions:
     return sort_options(flat, path)
 
 
-def _model_config(model: str = "inade"):
-    """The model option class of ``--model`` (INADEConfig, or SMISConfig for ``smis``)."""
-    from .train_options import MODEL_CONFIGS
+def option_groups(model: str = "inade") -> dict[str, type]:
+    """{group: option dataclass} of a ``--model`` run: its family's model options, DataConfig,
+    TrainOptions (the groups of ``opt.yaml``)."""
+    from .data.options import DataConfig
+    from .train_options import MODEL_CONFIGS, TrainOptions
     if model not in MODEL_CONFIGS:
         raise ValueError(f"--model {model!r} is not one of {sorted(MODEL_CONFIGS)}")
-    return MODEL_CONFIGS[model]
-
-
-def _field_types(model: str = "inade") -> dict[str, Any]:
-    """{option: type} over the model, data and training option groups."""
-    from .data.options import DataConfig
-    from .train_options import TrainOptions
-    types: dict[str, Any] = {}
-    for cls in (TrainOptions, DataConfig, _model_config(model)):
-        hints = typing.get_type_hints(cls)
-        types.update({f.name: hints[f.name] for f in dataclasses.fields(cls)})
-    return types
-
-
-def _groups(model: str = "inade") -> dict[str, set]:
-    from .data.options import DataConfig
-    from .train_options import TrainOptions
-    return {group: {f.name for f in dataclasses.fields(cls)}
-            for group, cls in (("model", _model_config(model)), ("data", DataConfig), ("train", TrainOptions))}
+    return {"model": MODEL_CONFIGS[model], "data": DataConfig, "train": TrainOptions}
 
 
 def sort_options(values: Mapping[str, Any], source: str, texts: bool = False):
     """A flat mapping of options as :class:`SavedOptions`: each option in its
     group(s), typed from text when ``texts``; the original's options without a field here in
     ``original``. Other keys are a ValueError naming ``source`` and them."""
-    model = str(values.get("model", "inade"))
-    types, groups = _field_types(model), _groups(model)
+    groups = option_groups(str(values.get("model", "inade")))
+    types = {name: tp for cls in reversed(groups.values()) for name, tp in typing.get_type_hints(cls).items()
+             if name in cls.__dataclass_fields__}
     unknown = sorted(k for k in values if k not in types and k not in ORIGINAL_ONLY_DEFAULTS
                      and k not in NO_EFFECT and k != "semantic_nc")
     if unknown:
@@ -137,8 +121,8 @@ def sort_options(values: Mapping[str, Any], source: str, texts: bool = False):
             continue
         if texts:
             value = convert_value(value, types[name], name, source)
-        for group, names in groups.items():
-            if name in names:
+        for group, cls in groups.items():
+            if name in cls.__dataclass_fields__:
                 getattr(saved, group)[name] = value
     check_original_only(saved.original, source)
     return saved

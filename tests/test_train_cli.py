@@ -53,10 +53,10 @@ def test_unknown_option_is_refused_in_one_line_with_a_suggestion(tmp_path, capsy
 
 
 def test_help_shows_the_values_in_force_and_says_what_they_do(capsys):
-    from paddle_inade.engine.options import _groups
     from paddle_inade.option_help import HELP
     from paddle_inade.option_parser import field_types
-    names = {n for model in ("inade", "smis") for cls in _groups(model).values() for n in field_types(cls)}
+    from paddle_inade.saved_options import option_groups
+    names = {n for model in ("inade", "smis") for cls in option_groups(model).values() for n in field_types(cls)}
     assert set(HELP) <= names, sorted(set(HELP) - names)  # no help for an option that does not exist
     with pytest.raises(SystemExit):
         parse(["-h"])

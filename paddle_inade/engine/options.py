@@ -15,15 +15,10 @@ from typing import Any, Mapping
 
 import yaml
 
-from ..saved_options import read_options_file
+from ..saved_options import option_groups, read_options_file
 from ..option_help import HELP
 from ..option_parser import OptionParser, add_fields, field_types
-from ..train_options import MODEL_CONFIGS, TrainOptions
-
-
-def _groups(model: str = "inade"):
-    from ..data import DataConfig
-    return {"model": MODEL_CONFIGS[model], "data": DataConfig, "train": TrainOptions}
+from ..train_options import TrainOptions
 
 
 def build_parser(description: str, family) -> argparse.ArgumentParser:
@@ -41,7 +36,7 @@ def build_parser(description: str, family) -> argparse.ArgumentParser:
         return f"{HELP.get(name, '')} ({'flag, ' if isinstance(default, bool) else ''}{shown})".lstrip()
 
     seen: set = set()
-    for group, cls in _groups(family.name).items():
+    for group, cls in option_groups(family.name).items():
         seen.update(add_fields(parser.add_argument_group(group), cls, help_of, skip=seen))
     return parser
 
@@ -60,7 +55,7 @@ def _default_text(default, toy) -> str:
 def split_options(flat: Mapping[str, Any], source: str):
     """Distribute a flat mapping over (model config of ``model``, DataConfig, TrainOptions);
     keys known to none of them are an error naming ``source``."""
-    groups = _groups(flat.get("model", "inade"))
+    groups = option_groups(flat.get("model", "inade"))
     known = set().union(*(field_types(c) for c in groups.values())) | {"semantic_nc"}
     unknown = sorted(set(flat) - known)
     if unknown:
