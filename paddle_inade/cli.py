@@ -27,7 +27,7 @@ from typing import Any, Optional
 
 from .config import INADEConfig
 from .option_parser import add_fields, add_option, given as options_given
-from .original_options import MODEL_DATASET_DEFAULTS, NO_EFFECT, ORIGINAL_ONLY_DEFAULTS, check_original_only
+from .original_options import NO_EFFECT, ORIGINAL_ONLY_DEFAULTS, check_original_only
 from .runs import check_run_folder, missing_weights_message, run_weight_files
 from .saved_options import SavedOptions, contradictions, read_options_file, read_saved_options
 
@@ -113,12 +113,8 @@ class ModelSource:
 
 def _model_defaults(dataset_mode: str) -> dict[str, Any]:
     """The model options the original's test parser ends with for ``dataset_mode`` (no saved options)."""
-    from .data.options import dataset_defaults
-    data = dataset_defaults(dataset_mode, is_train=False) if dataset_mode else {}
-    values = {"crop_size": TEST_DEFAULTS["crop_size"]}
-    values.update({k: v for k, v in data.items() if k in INADEConfig.__dataclass_fields__})
-    values.update(MODEL_DATASET_DEFAULTS.get(dataset_mode, {}))
-    return values
+    from .data.options import defaults_for
+    return {"crop_size": TEST_DEFAULTS["crop_size"], **defaults_for(INADEConfig, dataset_mode, is_train=False)}
 
 
 def _layers(args) -> list[tuple[str, dict]]:
@@ -232,16 +228,16 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
 
 def data_values(args, source: ModelSource) -> dict[str, Any]:
     """The DataConfig fields for testing ``source``'s model on the data ``args`` name."""
-    from .data.options import DataConfig, dataset_defaults
+    from .data.options import DataConfig, defaults_for
     names = [f.name for f in dataclasses.fields(DataConfig) if f.name not in SHARED_WITH_MODEL]
     typed = options_given(args, names)
     saved = source.saved.data if source.saved is not None else {}
     mode = typed.get("dataset_mode") or saved.get("dataset_mode") or TEST_DEFAULTS["dataset_mode"]
     values = {**{f.name: f.default for f in dataclasses.fields(DataConfig)}, **TEST_DEFAULTS,
-              **dataset_defaults(mode, is_train=False), "dataset_mode": mode}
+              **defaults_for(DataConfig, mode, is_train=False), "dataset_mode": mode}
     if saved.get("dataset_mode") == mode:
         values.update({k: saved[k] for k in DATA_LOCATION if k in saved})
-        trained = dataset_defaults(mode, is_train=True)
+        trained = defaults_for(DataConfig, mode, is_train=True)
         if any(saved.get(k, trained[k]) != trained[k] for k in ("preprocess_mode", "load_size")):
             values.update({k: saved[k] for k in ("preprocess_mode", "load_size") if k in saved})
     values.update(typed)

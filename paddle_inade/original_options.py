@@ -53,11 +53,6 @@ ORIGINAL_ONLY_DEFAULTS = {"display_winsize": 400, "eval_dims": 2048, "eval_epoch
                           "resnet_initial_kernel_size": 7, "results_dir": "./results/", "how_many": math.inf,
                           **REQUIRED_VALUES, **{flag: False for flag in ORIGINAL_ONLY_FLAGS}}
 
-#: What the original's dataset classes set for model options (beyond the data options of
-#: :func:`paddle_inade.data.options.dataset_defaults`).
-MODEL_DATASET_DEFAULTS = {"deepfashion": {"noise_nc": 8}, "cityscapes": {"num_upsampling_layers": "more"}}
-
-
 def check_original_only(values: Mapping[str, Any], source: str) -> None:
     """A ValueError naming ``source`` if an original-only option asks for something this
     package does not have (e.g. ``netG pix2pixhd``; GroupDNet's generators need ``--model smis``)."""

@@ -24,7 +24,8 @@ def _resize_crop(train: bool, label_nc: int, dontcare: bool) -> dict:
 
 
 def dataset_defaults(mode: str, is_train: bool = True) -> dict[str, Any]:
-    """The options the original's ``<mode>_dataset.py`` (or SPADE's, for coco) sets."""
+    """The options the original's ``<mode>_dataset.py`` (or SPADE's, for coco) sets: data options and
+    the model options ``noise_nc`` (deepfashion) and ``num_upsampling_layers`` (cityscapes)."""
     if mode not in DATASET_MODES:
         raise ValueError(f"dataset_mode {mode!r} is not one of {list(DATASET_MODES)}")
     return {
@@ -33,11 +34,17 @@ def dataset_defaults(mode: str, is_train: bool = True) -> dict[str, Any]:
         "celeba": {**_resize_crop(is_train, 19, False), "dataroot": "./datasets/CelebA-HQ/"},
         "custom": _resize_crop(is_train, 13, False),
         "cityscapes": dict(preprocess_mode="fixed", load_size=512, crop_size=512, aspect_ratio=2.0,
-                           label_nc=35, dataroot="./datasets/cityscapes/"),
+                           label_nc=35, dataroot="./datasets/cityscapes/", num_upsampling_layers="more"),
         "deepfashion": dict(preprocess_mode="resize_and_crop", load_size=256, crop_size=256, label_nc=8,
-                            dataroot="./datasets/DeepFashion/"),
+                            dataroot="./datasets/DeepFashion/", noise_nc=8),
         "toy": dict(preprocess_mode="fixed", load_size=64, crop_size=64, label_nc=6, dataroot=""),
     }[mode]
+
+
+def defaults_for(cls, mode: str, is_train: bool = True) -> dict[str, Any]:
+    """What ``--dataset_mode mode`` sets among the fields of the option dataclass ``cls`` (the one
+    place every tool takes a dataset's defaults from: training, testing, GroupDNet's test)."""
+    return {k: v for k, v in dataset_defaults(mode, is_train).items() if k in cls.__dataclass_fields__}
 
 
 @dataclass
@@ -116,6 +123,6 @@ class DataConfig:
         (e.g. load_size 286 vs 256), as the original's train/test options do.
         """
         is_train = overrides.pop("is_train", phase == "train")
-        values = {**dataset_defaults(mode, is_train), "dataset_mode": mode, "phase": phase,
+        values = {**defaults_for(cls, mode, is_train), "dataset_mode": mode, "phase": phase,
                   "is_train": is_train, **overrides}
         return cls.from_dict(values, f"DataConfig.for_dataset({mode!r})")

@@ -72,6 +72,7 @@ def resolve(args: Mapping[str, Any], family) -> dict[str, Any]:
     """Flat options of a ``family`` run from parsed arguments: dataset defaults < preset < YAML <
     command line."""
     from ..data import DataConfig
+    from ..data.options import defaults_for
     args = dict(args)
     config_file, preset = args.pop("config", None), args.pop("preset", None)
     try:
@@ -84,8 +85,10 @@ def resolve(args: Mapping[str, Any], family) -> dict[str, Any]:
     layered.update(from_file)
     layered.update(args)
     mode = layered.get("dataset_mode", "custom")
-    dataset_defaults = dataclasses.asdict(DataConfig.for_dataset(mode, layered.get("phase", "train")))
-    return {**dataset_defaults, **layered, "model": family.name}
+    phase = layered.get("phase", "train")
+    dataset = {**dataclasses.asdict(DataConfig.for_dataset(mode, phase)),
+               **defaults_for(family.config_class, mode, is_train=phase == "train")}
+    return {**dataset, **layered, "model": family.name}
 
 
 def options_to_yaml(model, data, train: TrainOptions) -> str:

@@ -76,6 +76,7 @@ def _saved(folder: str):
 def build(args):
     """(pipeline or test-mask view, dataset, output folder); raises ValueError / FileNotFoundError."""
     from ..data import DataConfig, create_dataset
+    from ..data.options import defaults_for
     from .pipeline import GroupDNetPipeline
     if args.checkpoint:
         source, name, saved = args.checkpoint, os.path.splitext(os.path.basename(args.checkpoint))[0], None
@@ -98,9 +99,7 @@ def build(args):
             raise ValueError(f"{source}/opt.yaml was trained with other options: " + contradiction_text(conflicts))
         options = {}
     else:  # as SMIS: the dataset's defaults, then the command line
-        defaults = dataclasses.asdict(DataConfig.for_dataset(mode, args.phase))
-        options = {k: defaults[k] for k in ("label_nc", "contain_dontcare_label", "crop_size", "aspect_ratio")}
-        options.update(given)
+        options = {**defaults_for(SMISConfig, mode, is_train=args.phase == "train"), **given}
         options.setdefault("netG", mode if mode in ("deepfashion", "cityscapes", "ade20k") else "deepfashion")
     from ..device import select_device
     device = select_device(args.gpu_ids)  # the command's edge: its device for the whole process
