@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..config import GAN_MODES, INIT_TYPES, UPSAMPLING_MODES, SynthesisOptions
+from ..config import SynthesisOptions
 from ..config_base import check_choice
 from . import plan
 
@@ -29,40 +29,11 @@ class SMISConfig(SynthesisOptions):
 
     netG: str = "deepfashion"
     netE: str = "conv"
-    # sizes
-    label_nc: int = 182
-    contain_dontcare_label: bool = False
-    no_instance: bool = False
-    output_nc: int = 3
-    crop_size: int = 512
-    aspect_ratio: float = 1.0
-    # generator / encoder
-    ngf: int = 64
+    # generator / encoder: nef, and the two options of SynthesisOptions (which holds the others,
+    # at SMIS's defaults too) whose SMIS default is not INADE's
     nef: Optional[int] = None
-    z_dim: int = 256
-    norm_G: str = "spectralspadesyncbatch3x3"
-    norm_E: str = "spectralinstance"
     num_upsampling_layers: str = "more"
     use_vae: bool = True
-    # discriminator
-    ndf: int = 64
-    norm_D: str = "spectralinstance"
-    num_D: int = 2
-    n_layers_D: int = 4
-    netD_subarch: str = "n_layer"
-    # losses
-    gan_mode: str = "hinge"
-    lambda_feat: float = 10.0
-    lambda_vgg: float = 10.0
-    lambda_kld: float = 0.05
-    no_ganFeat_loss: bool = False
-    no_vgg_loss: bool = False
-    # training aid (not in SMIS; 0 keeps its behaviour)
-    r1_gamma: float = 0.0
-    r1_every: int = 4
-    # initialisation
-    init_type: str = "xavier"
-    init_variance: float = 0.02
 
     def __post_init__(self) -> None:
         if isinstance(self.netG, str):
@@ -123,31 +94,15 @@ class SMISConfig(SynthesisOptions):
         check_choice("netG", self.netG, plan.LAYOUTS)
         check_choice("netE", self.netE, ("conv",), "SMIS's other encoder (fc) gives one 256-d vector, "
                 "which its GroupDNet generators cannot take")
-        check_choice("num_upsampling_layers", self.num_upsampling_layers, tuple(UPSAMPLING_MODES))
-        check_choice("gan_mode", self.gan_mode, GAN_MODES)
-        check_choice("init_type", self.init_type, INIT_TYPES)
-        check_choice("netD_subarch", self.netD_subarch, ("n_layer",))
-        for name in ("label_nc", "ngf", "ndf", "crop_size", "num_D", "n_layers_D", "output_nc"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
-        if self.nef is not None and self.nef < 1:
-            raise ValueError(f"--nef must be >= 1, got {self.nef}")
-        self._check_r1()
-        if self.aspect_ratio <= 0:
-            raise ValueError(f"--aspect_ratio must be > 0, got {self.aspect_ratio}")
-        self.g_norm, self.d_norm, self.e_norm  # parse (raises on bad strings)
+        self._check_shared(("label_nc", "ngf", "ndf", "crop_size", "num_D", "n_layers_D", "output_nc"),
+                           own=self._check_nef)
         if not self.use_vae:
             raise ValueError("--model smis needs use_vae: every GroupDNet generator starts from the "
                              "class codes (SMIS has no other input path; it fails without them)")
         if self.z_dim != 256:
             raise ValueError(f"--z_dim {self.z_dim}: GroupDNet does not use z_dim (each class's code "
                              f"has {plan.CODE_NC} channels, fixed in SMIS); leave it at 256")
-        sh, sw = self.latent_size
-        if sh < 1 or sw < 1:
-            raise ValueError(
-                f"--crop_size {self.crop_size} with --aspect_ratio {self.aspect_ratio} and "
-                f"--num_upsampling_layers {self.num_upsampling_layers} gives a code of {sh}x{sw}; "
-                f"crop_size must be at least {2 ** UPSAMPLING_MODES[self.num_upsampling_layers]}")
+        self._check_latent_size("a code of")
         if self.layout == "cityscapes" and self.no_instance:
             raise ValueError("--netG cityscapes pairs the instance edge map with every class: it "
                              "cannot run with --no_instance")
@@ -157,6 +112,10 @@ class SMISConfig(SynthesisOptions):
         if self.most and self.ngf < 2:
             raise ValueError("--num_upsampling_layers most needs --ngf >= 2 (its last block has ngf//2)")
         self._check_groups()
+
+    def _check_nef(self) -> None:
+        if self.nef is not None and self.nef < 1:
+            raise ValueError(f"--nef must be >= 1, got {self.nef}")
 
     def _check_groups(self) -> None:
         problem = plan.first_bad_conv(plan.grouped_convs(
