@@ -81,7 +81,7 @@ def add_checkpoint_args(parser: argparse.ArgumentParser) -> None:
                             "samples every instance from the prior")
     add_fields(model, INADEConfig, lambda name, default: "(default: saved, else "
                f"{'set by --dataset_mode' if name in DATASET_DEPENDENT else repr(default)})",
-               skip=(*TRAIN_ONLY_MODEL, "use_vae"))
+               skip=(*TRAIN_ONLY_MODEL, "use_vae"), helps={})
     original = parser.add_argument_group("the original's options without effect here")
     for name in ORIGINAL_TEST_ONLY:
         default = ORIGINAL_ONLY_DEFAULTS[name]
@@ -219,11 +219,11 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("data (default: the original's test defaults and --dataset_mode's; "
                                       "a run's data folders when it used the same --dataset_mode)")
 
-    def help_of(name, default):
+    def shown(name, default):
         shown = TEST_DEFAULTS.get(name, default)
         return f"(default: set by --dataset_mode, else {shown!r})" if name in (
             "load_size", "preprocess_mode", "dataroot") else f"(default: {shown})"
-    add_fields(group, DataConfig, help_of, skip=(*SHARED_WITH_MODEL, "is_train"))
+    add_fields(group, DataConfig, shown, skip=(*SHARED_WITH_MODEL, "is_train"), helps={})
 
 
 def data_values(args, source: ModelSource) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 import difflib
 import typing
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 
 class OptionParser(argparse.ArgumentParser):
@@ -63,16 +63,21 @@ def add_option(group, name: str, tp, help_text: str = "") -> None:
         group.add_argument(f"--{name}", type=tp, default=argparse.SUPPRESS, help=help_text)
 
 
-def add_fields(group, cls, help_of: Callable[[str, Any], str], skip: Iterable[str] = (),
-               only: Optional[Iterable[str]] = None) -> list[str]:
+def add_fields(group, cls, shown: Callable[[str, Any], str], skip: Iterable[str] = (),
+               only: Optional[Iterable[str]] = None, helps: Optional[Mapping[str, str]] = None) -> list[str]:
     """:func:`add_option` for each field of the dataclass ``cls`` (those in ``only`` if given, none in
-    ``skip``); ``help_of(name, default)`` gives its help. Returns the names added."""
+    ``skip``), its help the option's line of ``helps`` (default: the training options'
+    :data:`~paddle_inade.option_help.HELP`) and ``shown(name, default)`` (what its default is).
+    Returns the names added."""
+    from .option_help import HELP
+    helps = HELP if helps is None else helps
     skip, only, types = set(skip), None if only is None else set(only), field_types(cls)
     added = []
     for field in dataclasses.fields(cls):
         if field.name in skip or (only is not None and field.name not in only):
             continue
-        add_option(group, field.name, types[field.name], help_of(field.name, field.default))
+        text = f"{helps.get(field.name, '')} {shown(field.name, field.default)}".strip()
+        add_option(group, field.name, types[field.name], text)
         added.append(field.name)
     return added
 

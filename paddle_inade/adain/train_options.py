@@ -70,7 +70,7 @@ class TrainConfig:
         return asdict(self)
 
 
-#: ``--help`` of each option (the default is added: :func:`_help`).
+#: ``--help`` of each option (the default is added: :func:`_shown`).
 HELP = {"content_dir": "folder of content images (default: the toy scenes)",
         "style_dir": "folder of style images (default: procedural textures)",
         "vgg": f"normalised VGG weights (default: {DEFAULT_VGG} if it exists, else '{IMAGENET}': Paddle's "
@@ -81,20 +81,19 @@ HELP = {"content_dir": "folder of content images (default: the toy scenes)",
         "overwrite": "start afresh over existing checkpoints"}
 
 
-def _help(name: str, default) -> str:
-    """The option's help with '(default: X)', and the built-in demo's value where it differs."""
+def _shown(name: str, default) -> str:
+    """'(default: X)', with the built-in demo's value where it differs."""
     if name in ("content_dir", "style_dir", "vgg", "continue_train", "overwrite"):
-        return HELP[name]
+        return ""
     demo = DEMO_DEFAULTS.get(name)
-    shown = f"(default: {default}" + (f"; without data options {demo})" if demo is not None else ")")
-    return f"{HELP.get(name, '')} {shown}".lstrip()
+    return f"(default: {default}" + (f"; without data options {demo})" if demo is not None else ")")
 
 
 def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
     p = OptionParser(description=description or "Train an AdaIN decoder (pytorch-AdaIN's train.py "
                                 "options; no data options: toy scenes and procedural textures)",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_fields(p, TrainConfig, _help)
+    add_fields(p, TrainConfig, _shown, helps=HELP)
     return p
 
 

@@ -16,7 +16,6 @@ from typing import Any, Mapping
 import yaml
 
 from ..saved_options import option_groups, read_options_file
-from ..option_help import HELP
 from ..option_parser import OptionParser, add_fields, field_types
 from ..train_options import TrainOptions
 
@@ -31,13 +30,12 @@ def build_parser(description: str, family) -> argparse.ArgumentParser:
     parser.add_argument("--preset", choices=sorted(family.run_presets), help="a named set of options")
     toy = family.run_presets.get("toy", {})
 
-    def help_of(name, default):
-        shown = _default_text(default, toy.get(name, default))
-        return f"{HELP.get(name, '')} ({'flag, ' if isinstance(default, bool) else ''}{shown})".lstrip()
+    def shown(name, default):
+        return f"({'flag, ' if isinstance(default, bool) else ''}{_default_text(default, toy.get(name, default))})"
 
     seen: set = set()
     for group, cls in option_groups(family.name).items():
-        seen.update(add_fields(parser.add_argument_group(group), cls, help_of, skip=seen))
+        seen.update(add_fields(parser.add_argument_group(group), cls, shown, skip=seen))
     return parser
 
 
