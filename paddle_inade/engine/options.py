@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 from typing import Any, Mapping
 
 import yaml
 
-from ..saved_options import option_groups, read_options_file
+from ..saved_options import contradiction_text, contradictions, option_groups, read_options_file, read_saved_options
 from ..option_parser import OptionParser, add_fields, field_types
 from ..train_options import TrainOptions
 
@@ -68,7 +69,7 @@ def split_options(flat: Mapping[str, Any], source: str):
 
 def resolve(args: Mapping[str, Any], family) -> dict[str, Any]:
     """Flat options of a ``family`` run from parsed arguments: dataset defaults < preset < YAML <
-    command line."""
+    command line, and with ``continue_train`` the saved run's on top (:func:`resume_options`)."""
     from ..data import DataConfig
     from ..data.options import defaults_for
     args = dict(args)
@@ -86,7 +87,36 @@ def resolve(args: Mapping[str, Any], family) -> dict[str, Any]:
     phase = layered.get("phase", "train")
     dataset = {**dataclasses.asdict(DataConfig.for_dataset(mode, phase)),
                **defaults_for(family.config_class, mode, is_train=phase == "train")}
-    return {**dataset, **layered, "model": family.name}
+    flat = {**dataset, **layered, "model": family.name}
+    if flat.get("continue_train"):
+        given = {k: v for k, v in args.items() if k != "model"}
+        return resume_options(flat.get("checkpoints_dir", "./checkpoints"), flat.get("name", ""), given)
+    return flat
+
+
+#: Options about this invocation, not about the run: never taken from the saved opt.yaml.
+PER_INVOCATION = ("max_steps", "which_epoch", "gpu_ids", "continue_train")
+
+
+def resume_options(checkpoints_dir: str, name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of resuming run ``name``: its saved ones (but :data:`PER_INVOCATION`), with the
+    command line's ``given`` options that are not model options; a model option given that
+    differs from the saved one is an error (the checkpoint was trained with another config)."""
+    exp_dir = os.path.join(checkpoints_dir, name)
+    saved = read_saved_options(exp_dir) if os.path.isdir(exp_dir) else None
+    if saved is None or not saved.path.endswith("opt.yaml"):
+        what = "it was trained by the original code (opt.txt)" if saved else "no opt.yaml"
+        raise FileNotFoundError(f"--continue_train: no checkpoint to resume in {exp_dir} "
+                                f"({what}); check --name and --checkpoints_dir")
+    conflicts = contradictions(saved.model, given)
+    if conflicts:
+        raise ValueError(f"--continue_train: {saved.path} was trained with other model options "
+                         + contradiction_text(conflicts))
+    train = {k: v for k, v in saved.train.items() if k not in PER_INVOCATION}
+    merged = {**saved.data, **train, **saved.model}
+    merged.update({k: v for k, v in given.items() if k not in saved.model})
+    merged["continue_train"] = True
+    return merged
 
 
 def options_to_yaml(model, data, train: TrainOptions) -> str:

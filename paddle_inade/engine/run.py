@@ -3,38 +3,13 @@ chosen by the caller: :mod:`paddle_inade.training_cli`, what ``tools/train.py`` 
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import paddle
 
 from ..device import select_device
-from ..saved_options import contradiction_text, contradictions, read_saved_options
 from .options import build_parser, resolve, split_options
 from .trainer import Trainer
-
-#: Options about this invocation, not about the run: never taken from the saved opt.yaml.
-PER_INVOCATION = ("max_steps", "which_epoch", "gpu_ids", "continue_train")
-
-
-def _check_resume(flat: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """With --continue_train: the saved options are the base; a model option given now that
-    differs from the saved one is an error (the checkpoint was trained with another config)."""
-    exp_dir = os.path.join(flat.get("checkpoints_dir", "./checkpoints"), flat.get("name", ""))
-    saved = read_saved_options(exp_dir) if os.path.isdir(exp_dir) else None
-    if saved is None or not saved.path.endswith("opt.yaml"):
-        what = "it was trained by the original code (opt.txt)" if saved else "no opt.yaml"
-        raise FileNotFoundError(f"--continue_train: no checkpoint to resume in {exp_dir} "
-                                f"({what}); check --name and --checkpoints_dir")
-    conflicts = contradictions(saved.model, given)
-    if conflicts:
-        raise ValueError(f"--continue_train: {saved.path} was trained with other model options "
-                         + contradiction_text(conflicts))
-    train = {k: v for k, v in saved.train.items() if k not in PER_INVOCATION}
-    merged = {**saved.data, **train, **saved.model}
-    merged.update({k: v for k, v in given.items() if k not in saved.model})
-    merged["continue_train"] = True
-    return merged
-
 
 def _check_fresh(exp_dir: str, overwrite: bool) -> None:
     existing = [f for f in os.listdir(exp_dir) if f.endswith(".pdparams")] if os.path.isdir(exp_dir) else []
@@ -55,10 +30,7 @@ def parse(argv: Optional[Sequence[str]], family, description: str = "Train with 
     if "vgg_path" in args:  # SMIS's name of the VGG19 weights option
         args.setdefault("vgg_weights", args.pop("vgg_path"))
     args.pop("model", None)
-    given = {k: v for k, v in args.items() if k not in ("config", "preset")}
     flat = resolve(args, family)
-    if flat.get("continue_train"):
-        flat = _check_resume(flat, given)
     model_cfg, data_cfg, opts = split_options(flat, "command line")
     if opts.quality_freq and not family.quality_logging:
         raise ValueError(f"--quality_freq {opts.quality_freq}: {family.no_quality}")
