@@ -220,9 +220,9 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
                                       "a run's data folders when it used the same --dataset_mode)")
 
     def shown(name, default):
-        shown = TEST_DEFAULTS.get(name, default)
-        return f"(default: set by --dataset_mode, else {shown!r})" if name in (
-            "load_size", "preprocess_mode", "dataroot") else f"(default: {shown})"
+        value = TEST_DEFAULTS.get(name, default)
+        return f"(default: set by --dataset_mode, else {value!r})" if name in (
+            "load_size", "preprocess_mode", "dataroot") else f"(default: {value})"
     add_fields(group, DataConfig, shown, skip=(*SHARED_WITH_MODEL, "is_train"), helps={})
 
 
