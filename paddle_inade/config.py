@@ -17,6 +17,8 @@ from .nn.norm_spec import PlainNormSpec, SpadeNormSpec
 NORM_MODES = ("spade", "inade")
 UPSAMPLING_MODES = {"normal": 5, "more": 6, "most": 7}
 GAN_MODES = ("hinge", "ls", "original", "w")
+PADDINGS = ("zeros", "reflect")
+UPSAMPLINGS = ("nearest", "bilinear")
 INIT_TYPES = ("xavier", "normal", "xavier_uniform", "kaiming", "orthogonal", "none")
 
 
@@ -152,9 +154,11 @@ class INADEConfig(SynthesisOptions):
     add_sketch: bool = False
     # encoders
     nef: int = 16
-    # training aids (not in the original; 0 keeps its behaviour)
+    # training aids (not in the original; 0 / zeros / nearest keep its behaviour)
     lambda_l1: float = 0.0
     prior_fraction: float = 0.0
+    padding_G: str = "zeros"
+    upsampling_G: str = "nearest"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -173,9 +177,16 @@ class INADEConfig(SynthesisOptions):
     def validate(self) -> None:
         """Raise ValueError naming the option for any inconsistent setting."""
         check_choice("norm_mode", self.norm_mode, NORM_MODES)
+        check_choice("padding_G", self.padding_G, PADDINGS)
+        check_choice("upsampling_G", self.upsampling_G, UPSAMPLINGS)
         self._check_shared(("label_nc", "ngf", "ndf", "z_dim", "noise_nc", "crop_size", "num_D",
                             "n_layers_D", "output_nc"), own=self._check_aids)
         self._check_latent_size()
+        if self.padding_G == "reflect" and min(self.latent_size) < 2:
+            scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
+            raise ValueError(f"--padding_G reflect needs the generator's first tensor at least 2x2 (a 1-pixel map "
+                             f"has nothing to reflect), got {self.latent_size}: --crop_size at least "
+                             f"{2 * scale * max(1, round(self.aspect_ratio))}, or --padding_G zeros")
         if self.is_inade and self.no_instance:
             raise ValueError("--norm_mode inade needs instance maps: --no_instance is not supported")
         if self.num_upsampling_layers == "most" and self.ngf < 2:

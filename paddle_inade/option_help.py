@@ -34,6 +34,8 @@ HELP = {
     "no_vgg_loss": "no VGG perceptual loss (no VGG19 weights needed)",
     "lambda_l1": "weight of an L1 loss between reconstruction and photo (aid; 0 = the original)",
     "prior_fraction": "share of each batch sampled from the prior in the generator step (aid; 0 = the original)",
+    "padding_G": "zeros or reflect: how the generator's convolutions pad the image border (aid; zeros = the original)",
+    "upsampling_G": "nearest or bilinear: the generator's 2x upsampling (aid; nearest = the original)",
     "r1_gamma": "weight of the R1 penalty on D's gradient at real images (aid; 0 = the original)",
     "r1_every": "apply the R1 penalty every N iterations (in the first D step), N times as strong (lazy R1)",
     "init_type": "weight initialisation: xavier, normal, xavier_uniform, kaiming, orthogonal or none",

@@ -18,6 +18,7 @@ from paddle import nn
 from ..config import INADEConfig
 from ..nn.channel_bias import Conv2D
 from ..nn.index_maps import IndexMaps
+from ..nn.spectral_norm import SpectralConv2D
 from .resnet_block import SPADEResnetBlock
 
 BLOCKS = ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3", "up_4")
@@ -53,25 +54,44 @@ def upsample2x(x: paddle.Tensor) -> paddle.Tensor:
     return paddle.concat([rows, rows], axis=3).reshape([n, c, 2 * h, 2 * w])
 
 
+def upsample2x_bilinear(x: paddle.Tensor) -> paddle.Tensor:
+    """2x bilinear upsampling (half-pixel centres, torch's ``align_corners=False``), [N, C, H, W] ->
+    [N, C, 2H, 2W]: the ``--upsampling_G bilinear`` aid (the original upsamples nearest)."""
+    return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+
+
+#: ``--upsampling_G``: the generator's 2x upsampling.
+UPSAMPLERS = {"nearest": upsample2x, "bilinear": upsample2x_bilinear}
+
+
+def set_padding(layer: nn.Layer, mode: str) -> None:
+    """Pad the borders of every convolution in ``layer`` with ``mode`` ('zeros': the original's;
+    'reflect': the ``--padding_G reflect`` aid). Convolutions without padding are unchanged."""
+    for sub in layer.sublayers(include_self=True):
+        if isinstance(sub, (Conv2D, SpectralConv2D)):
+            sub.pad_mode = mode
+
+
 def run_trunk(x: paddle.Tensor, run: Callable[[str, paddle.Tensor], paddle.Tensor], conv_img: nn.Layer,
-              more: bool, most: bool) -> paddle.Tensor:
+              more: bool, most: bool, upsample: Callable) -> paddle.Tensor:
     """The SPADE decoder both generators share (SPADE's ``SPADEGenerator.forward`` after ``fc``):
-    head_0, G_middle_0/1, up_0..up_3 (and up_4 for ``most``) with 2x nearest upsampling between
-    them, then ``conv_img`` of leaky_relu(x, 0.2). ``run(name, x)`` calls block ``name``.
+    head_0, G_middle_0/1, up_0..up_3 (and up_4 for ``most``) with 2x upsampling between them
+    (``upsample``: :func:`upsample2x`, nearest, as the original), then ``conv_img`` of leaky_relu(x, 0.2).
+    ``run(name, x)`` calls block ``name``.
 
     Returns the conv_img output [N, 3, H, W] before tanh.
     """
-    x = upsample2x(run("head_0", x))
+    x = upsample(run("head_0", x))
     x = run("G_middle_0", x)
     if more:
-        x = upsample2x(x)
-    x = upsample2x(run("G_middle_1", x))
-    x = upsample2x(run("up_0", x))
-    x = upsample2x(run("up_1", x))
-    x = upsample2x(run("up_2", x))
+        x = upsample(x)
+    x = upsample(run("G_middle_1", x))
+    x = upsample(run("up_0", x))
+    x = upsample(run("up_1", x))
+    x = upsample(run("up_2", x))
     x = run("up_3", x)
     if most:
-        x = run("up_4", upsample2x(x))
+        x = run("up_4", upsample(x))
     return conv_img(F.leaky_relu(x, 0.2))
 
 
@@ -113,6 +133,8 @@ class SPADEGenerator(nn.Layer):
             self.up_4 = SPADEResnetBlock(nf, nf // 2, **block)
             final_nc = nf // 2
         self.conv_img = Conv2D(final_nc, 3, 3, padding=1)
+        self.upsampling = cfg.upsampling_G
+        set_padding(self, cfg.padding_G)
 
     # ------------------------------------------------------------------ inputs
     def _start(self, seg: paddle.Tensor, z, noise_ins) -> paddle.Tensor:
@@ -189,7 +211,7 @@ class SPADEGenerator(nn.Layer):
             blocks[name] = out
             return out
 
-        x = run_trunk(x, run, self.conv_img, self.more, self.most)
+        x = run_trunk(x, run, self.conv_img, self.more, self.most, UPSAMPLERS[self.upsampling])
         blocks["conv_img"] = x
         x = paddle.tanh(x)
         return (x, blocks) if return_blocks else x

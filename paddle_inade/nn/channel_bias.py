@@ -37,13 +37,19 @@ def add_channel_bias(x: paddle.Tensor, bias: paddle.Tensor) -> paddle.Tensor:
 
 
 def conv2d(x: paddle.Tensor, weight: paddle.Tensor, bias: paddle.Tensor | None = None,
-           stride: int = 1, padding: int = 0, groups: int = 1, impl: str = "auto") -> paddle.Tensor:
+           stride: int = 1, padding: int = 0, groups: int = 1, impl: str = "auto",
+           pad_mode: str = "zeros") -> paddle.Tensor:
     """``F.conv2d(x, weight, bias, stride, padding, groups=groups)`` with the bias added by
     :func:`add_channel_bias`; with ``groups`` > 1 the convolution is
-    :func:`~.grouped_conv.grouped_conv2d` (``impl``: its choice of path).
+    :func:`~.grouped_conv.grouped_conv2d` (``impl``: its choice of path). ``pad_mode`` other than
+    'zeros' ('reflect', 'replicate'): ``x`` is padded so by ``F.pad`` first (as ``nn.Conv2D``'s
+    ``padding_mode`` does).
 
     x [N, C, H, W], weight [F, C / groups, k, k], bias [F] or None -> [N, F, H', W'].
     """
+    if pad_mode != "zeros" and padding:
+        x = F.pad(x, [_side(padding)] * 4, mode=pad_mode)
+        padding = 0
     if groups == 1:
         out = F.conv2d(x, weight, None, stride=stride, padding=padding)
     else:
@@ -51,13 +57,23 @@ def conv2d(x: paddle.Tensor, weight: paddle.Tensor, bias: paddle.Tensor | None =
     return out if bias is None else add_channel_bias(out, bias)
 
 
+def _side(padding) -> int:
+    """The one padding of all four sides (an int, or a list of equal ints)."""
+    sides = set(padding) if isinstance(padding, (list, tuple)) else {padding}
+    if len(sides) != 1:
+        raise ValueError(f"pad_mode other than 'zeros' needs the same padding on every side, got {padding}")
+    return int(sides.pop())
+
+
 class Conv2D(nn.Conv2D):
     """``paddle.nn.Conv2D`` (same arguments, parameters and state names) whose forward adds the
     bias with :func:`add_channel_bias`. Square kernels, groups, no dilation. ``impl``: the
-    grouped convolution's path (see :func:`~.grouped_conv.grouped_conv2d`)."""
+    grouped convolution's path (see :func:`~.grouped_conv.grouped_conv2d`); ``pad_mode``: how
+    the border is padded (see :func:`conv2d`; an attribute, set after construction)."""
 
     impl = "auto"
+    pad_mode = "zeros"
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         return conv2d(x, self.weight, self.bias, stride=self._stride, padding=self._padding,
-                      groups=self._groups, impl=self.impl)
+                      groups=self._groups, impl=self.impl, pad_mode=self.pad_mode)

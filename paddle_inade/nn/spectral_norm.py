@@ -53,10 +53,11 @@ class SpectralConv2D(nn.Layer):
     Input [N, in_channels, H, W] -> output [N, out_channels, H', W']. With ``groups`` > 1 the
     weight is [out, in / groups, k, k] and, as torch does, the norm is taken of that weight
     reshaped to [out, -1] (all groups together). ``impl``: the grouped convolution's path (see
-    :func:`~.grouped_conv.grouped_conv2d`).
+    :func:`~.grouped_conv.grouped_conv2d`); ``pad_mode``: as :class:`~.channel_bias.Conv2D`'s.
     """
 
     impl = "auto"
+    pad_mode = "zeros"
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
                  stride: int = 1, padding: int = 0, bias: bool = True, groups: int = 1):
@@ -80,7 +81,7 @@ class SpectralConv2D(nn.Layer):
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         weight = spectral_weight(self.weight_orig, self.weight_u, self.weight_v, self.training)
         return conv2d(x, weight, self.bias, stride=self.stride, padding=self.padding,
-                      groups=self.groups, impl=self.impl)
+                      groups=self.groups, impl=self.impl, pad_mode=self.pad_mode)
 
 
 def make_conv(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
@@ -117,7 +118,7 @@ def remove_spectral_norm(model: nn.Layer) -> int:
                 conv.weight.set_value(child.weight.detach())
                 if child.bias is not None:
                     conv.bias.set_value(child.bias.detach())
-            conv.training = child.training
+            conv.training, conv.pad_mode = child.training, child.pad_mode
             setattr(parent, name, conv)
             replaced += 1
     return replaced

@@ -13,7 +13,7 @@ from __future__ import annotations
 import paddle
 from paddle import nn
 
-from ..models.generator import run_trunk
+from ..models.generator import run_trunk, upsample2x
 from ..models.resnet_block import SPADEResnetBlock
 from ..nn.channel_bias import Conv2D
 from .config import SMISConfig
@@ -92,7 +92,7 @@ class GroupDNetGenerator(nn.Layer):
             blocks[name] = out = getattr(self, name)(x, seg)
             return out
 
-        x = run_trunk(x, run, self.conv_img, self.more, self.cfg.most)
+        x = run_trunk(x, run, self.conv_img, self.more, self.cfg.most, upsample2x)
         blocks["conv_img"] = x
         x = paddle.tanh(x)
         return (x, blocks) if return_blocks else x
