@@ -182,11 +182,6 @@ class INADEConfig(SynthesisOptions):
         self._check_shared(("label_nc", "ngf", "ndf", "z_dim", "noise_nc", "crop_size", "num_D",
                             "n_layers_D", "output_nc"), own=self._check_aids)
         self._check_latent_size()
-        if self.padding_G == "reflect" and min(self.latent_size) < 2:
-            scale = 2 ** UPSAMPLING_MODES[self.num_upsampling_layers]
-            raise ValueError(f"--padding_G reflect needs the generator's first tensor at least 2x2 (a 1-pixel map "
-                             f"has nothing to reflect), got {self.latent_size}: --crop_size at least "
-                             f"{2 * scale * max(1, round(self.aspect_ratio))}, or --padding_G zeros")
         if self.is_inade and self.no_instance:
             raise ValueError("--norm_mode inade needs instance maps: --no_instance is not supported")
         if self.num_upsampling_layers == "most" and self.ngf < 2:
@@ -221,11 +216,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "coco": {**_RELEASED, "label_nc": 182, "contain_dontcare_label": True},
     # Built-in toy scenes: a model small enough to train on a 2-core CPU in minutes.
     # With the training aids that make it learn the class colours and the encoder's styles in
-    # minutes (prior samples in the G step, L1 reconstruction, a weak KLD, R1; docs: README).
+    # minutes (prior samples in the G step, L1 reconstruction, a weak KLD, R1) and keep the image
+    # border and edges clean (reflection padding, bilinear upsampling); docs: README.
     "toy": dict(norm_mode="inade", use_vae=True, norm_G="spectralspadebatch3x3", label_nc=6,
                 crop_size=64, ngf=16, ndf=16, z_dim=32, noise_nc=8, no_vgg_loss=True,
                 init_variance=1.0, lambda_kld=0.002, lambda_l1=10.0, prior_fraction=0.5,
-                r1_gamma=0.1),
+                r1_gamma=0.1, padding_G="reflect", upsampling_G="bilinear"),
 }
 
 

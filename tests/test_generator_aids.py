@@ -75,7 +75,7 @@ def test_the_aids_reach_every_convolution_of_the_generator():
     convs = [layer for layer in gen.sublayers() if isinstance(layer, (Conv2D, SpectralConv2D))]
     assert convs and all(layer.pad_mode == "reflect" for layer in convs)
     assert gen.upsampling == "bilinear"
-    assert all(layer.pad_mode == "zeros" for layer in SPADEGenerator(_toy()).sublayers()
+    assert all(layer.pad_mode == "zeros" for layer in SPADEGenerator(_toy(padding_G="zeros")).sublayers()
                if isinstance(layer, (Conv2D, SpectralConv2D)))
 
 
@@ -104,10 +104,17 @@ def test_a_bad_value_names_the_option_and_the_choices(option, value):
         _toy(**{option: value})
 
 
-def test_reflect_padding_refuses_a_one_pixel_first_tensor():
-    with pytest.raises(ValueError, match=r"--padding_G reflect needs .* at least 2x2 .* --crop_size at least 64"):
-        _toy(padding_G="reflect", crop_size=32)
-    SPADEGenerator(_toy(padding_G="reflect", crop_size=64))
+def test_a_map_too_small_to_reflect_repeats_its_edge():
+    paddle.seed(2)
+    conv = Conv2D(3, 2, 3, padding=1)
+    conv.pad_mode = "reflect"
+    x = np.random.default_rng(2).standard_normal((1, 3, 1, 4)).astype(np.float32)  # 1 row: nothing to reflect
+    edge = np.pad(x, [(0, 0), (0, 0), (1, 1), (0, 0)], mode="edge")
+    edge = np.pad(edge, [(0, 0), (0, 0), (0, 0), (1, 1)], mode="edge")
+    want = _conv_reference(edge, conv.weight.numpy(), conv.bias.numpy())
+    np.testing.assert_allclose(conv(paddle.to_tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+    SPADEGenerator(_toy(padding_G="reflect", crop_size=32))(paddle.zeros([1, 7, 32, 32]),  # 1x1 first tensor
+                                                             input_instances=paddle.zeros([1, 1, 32, 32]))
 
 
 def test_an_exported_generator_with_the_aids_computes_what_the_network_does(tmp_path):

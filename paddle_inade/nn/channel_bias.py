@@ -43,12 +43,15 @@ def conv2d(x: paddle.Tensor, weight: paddle.Tensor, bias: paddle.Tensor | None =
     :func:`add_channel_bias`; with ``groups`` > 1 the convolution is
     :func:`~.grouped_conv.grouped_conv2d` (``impl``: its choice of path). ``pad_mode`` other than
     'zeros' ('reflect', 'replicate'): ``x`` is padded so by ``F.pad`` first (as ``nn.Conv2D``'s
-    ``padding_mode`` does).
+    ``padding_mode`` does); a map no larger than the padding (a 1-pixel map) has nothing to
+    reflect and repeats its edge instead.
 
     x [N, C, H, W], weight [F, C / groups, k, k], bias [F] or None -> [N, F, H', W'].
     """
     if pad_mode != "zeros" and padding:
-        x = F.pad(x, [_side(padding)] * 4, mode=pad_mode)
+        side = _side(padding)
+        small = pad_mode == "reflect" and min(x.shape[2:]) <= side  # nothing to reflect: repeat the edge
+        x = F.pad(x, [side] * 4, mode="replicate" if small else pad_mode)
         padding = 0
     if groups == 1:
         out = F.conv2d(x, weight, None, stride=stride, padding=padding)
