@@ -2,12 +2,14 @@
 
 The quality measure's texture energy (``paddle_inade/eval/instance_stats.py``) counts every pair of
 neighbouring pixels of one instance, so a soft edge, which spreads a colour step over the pixels
-next to the boundary, counts as texture. This prints, per class, the mean ``log10`` texture energy
-of the real and of generated instances twice: over all pairs (the measure's), and over the pairs
-at least ``--depth`` pixels inside the instance (what is left without the edges):
+next to the boundary, counts as texture, and so does a generator's artefact along the image's
+border. This prints, per class, the mean ``log10`` texture energy of the real and of generated
+instances three times: over all pairs (the measure's), over the pairs at least ``--depth`` pixels
+inside the instance (what is left without the edges), and of those the pairs at least ``--border``
+pixels from the image's edge (without the border too):
 
     python benchmarks/texture_depth.py --name toy_inade
-    python benchmarks/texture_depth.py --name X --checkpoints_dir DIR --n_layouts 20 --depth 2
+    python benchmarks/texture_depth.py --name X --checkpoints_dir DIR --n_layouts 20 --depth 2 --border 2
 
 The data options are the run's (``opt.yaml``), with ``--phase val`` (as ``tools/eval_quality.py``).
 """
@@ -45,6 +47,7 @@ def main(argv=None) -> int:
     parser.add_argument("--n_layouts", type=int, default=20)
     parser.add_argument("--n_samples", type=int, default=4)
     parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--border", type=int, default=2)
     args = parser.parse_args(argv)
     pipe = pipeline_from_args(args)
     layouts = eval_quality.evaluation_layouts(eval_quality.data_config(args, pipe), args.phase, args.n_layouts)
@@ -53,18 +56,20 @@ def main(argv=None) -> int:
         fakes.append(pipe.generate(np.repeat(label[None], args.n_samples, 0),
                                    np.repeat(inst[None], args.n_samples, 0), seed=i)[:, 0])
     print(f"mean log10 texture energy, real / generated ({len(layouts)} layouts x {args.n_samples} samples)")
-    print(f"{'class':>6}  {'all pairs':>15}  {f'>= {args.depth} px inside':>18}")
+    print(f"{'class':>6}  {'all pairs':>15}  {f'>= {args.depth} px inside':>18}  "
+          f"{f'and >= {args.border} px from the border':>31}")
     from paddle_inade.eval.instance_stats import instance_stats
     rows = {}
-    for depth in (0, args.depth):
-        real = mean_log_energy([instance_stats(img, lab, ins, depth=depth) for lab, ins, img in layouts])
-        fake = mean_log_energy([instance_stats(x, lab, ins, depth=depth)
+    for depth, border in ((0, 0), (args.depth, 0), (args.depth, args.border)):
+        real = mean_log_energy([instance_stats(img, lab, ins, depth=depth, border=border)
+                                for lab, ins, img in layouts])
+        fake = mean_log_energy([instance_stats(x, lab, ins, depth=depth, border=border)
                                 for (lab, ins, _), xs in zip(layouts, fakes) for x in xs])
         for c in real:
             rows.setdefault(c, []).append(f"{real[c]:6.2f} / {fake.get(c, float('nan')):6.2f}")
     for c in sorted(rows):
-        cells = rows[c] + ["(too small)"] * (2 - len(rows[c]))
-        print(f"{c:>6}  {cells[0]:>15}  {cells[1]:>18}")
+        cells = rows[c] + ["(too small)"] * (3 - len(rows[c]))
+        print(f"{c:>6}  {cells[0]:>15}  {cells[1]:>18}  {cells[2]:>31}")
     return 0
 
 

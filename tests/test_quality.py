@@ -54,6 +54,9 @@ def test_inner_pixels_are_each_instance_eroded_with_the_edges_repeated():
             kernel = np.ones((2 * depth + 1,) * 2, np.uint8)
             expected |= cv2.erode((inst == k).astype(np.uint8), kernel, borderType=cv2.BORDER_REPLICATE).astype(bool)
         np.testing.assert_array_equal(inner_pixels(inst, depth), expected)
+        framed = inner_pixels(inst, depth, border=2)
+        np.testing.assert_array_equal(framed[2:-2, 2:-2], expected[2:-2, 2:-2])
+        assert not framed[:2].any() and not framed[-2:].any() and not framed[:, :2].any() and not framed[:, -2:].any()
 
 
 def test_distances_zero_for_identical_and_shift_for_shifted_colours():

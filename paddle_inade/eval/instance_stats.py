@@ -59,9 +59,10 @@ def instance_classes(label: np.ndarray, instance: np.ndarray, n_instances: int) 
     return np.where(counts.sum(1) > 0, counts.argmax(1), -1)
 
 
-def inner_pixels(instance: np.ndarray, depth: int) -> np.ndarray:
+def inner_pixels(instance: np.ndarray, depth: int, border: int = 0) -> np.ndarray:
     """[H, W] bool: pixels at least ``depth`` pixels (chessboard distance) from another instance;
-    outside the image the edge pixels repeat (all True for ``depth`` 0)."""
+    outside the image the edge pixels repeat (all True for ``depth`` 0). With ``border``, the
+    pixels within ``border`` pixels of the image's edge are left out too."""
     inst = np.asarray(instance)
     h, w = inst.shape
     padded = np.pad(inst, depth, mode="edge")
@@ -69,11 +70,13 @@ def inner_pixels(instance: np.ndarray, depth: int) -> np.ndarray:
     for dy in range(2 * depth + 1):
         for dx in range(2 * depth + 1):
             inner &= padded[dy:dy + h, dx:dx + w] == inst
+    if border:
+        inner[:border], inner[-border:], inner[:, :border], inner[:, -border:] = False, False, False, False
     return inner
 
 
 def instance_stats(image: np.ndarray, label: np.ndarray, instance: np.ndarray,
-                   n_instances: int | None = None, depth: int = 0) -> InstanceStats:
+                   n_instances: int | None = None, depth: int = 0, border: int = 0) -> InstanceStats:
     """Statistics of every instance of ``image``.
 
     Args:
@@ -82,6 +85,7 @@ def instance_stats(image: np.ndarray, label: np.ndarray, instance: np.ndarray,
         n_instances: K (default: max id + 1).
         depth: the texture energy only over pairs of pixels both at least ``depth`` pixels inside
             their instance (0: every pair of one instance, the quality measure's).
+        border: and only over pairs at least ``border`` pixels from the image's edge.
     """
     rgb = to_unit_range(image)
     inst = np.asarray(instance).astype(np.int64)
@@ -93,7 +97,7 @@ def instance_stats(image: np.ndarray, label: np.ndarray, instance: np.ndarray,
         mean = sums / pixels[:, None]
     energy_sum = np.zeros(k)
     pair_count = np.zeros(k)
-    inner = inner_pixels(inst, depth)
+    inner = inner_pixels(inst, depth, border)
     for a, b, ia, ib, na, nb in ((rgb[:, 1:], rgb[:, :-1], inst[:, 1:], inst[:, :-1], inner[:, 1:], inner[:, :-1]),
                                  (rgb[1:], rgb[:-1], inst[1:], inst[:-1], inner[1:], inner[:-1])):
         same = (ia == ib) & na & nb
