@@ -217,11 +217,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Built-in toy scenes: a model small enough to train on a 2-core CPU in minutes.
     # With the training aids that make it learn the class colours and the encoder's styles in
     # minutes (prior samples in the G step, L1 reconstruction, a weak KLD, R1) and keep the image
-    # border and edges clean (reflection padding, bilinear upsampling); docs: README.
+    # border clean (reflection padding); docs: README.
     "toy": dict(norm_mode="inade", use_vae=True, norm_G="spectralspadebatch3x3", label_nc=6,
                 crop_size=64, ngf=16, ndf=16, z_dim=32, noise_nc=8, no_vgg_loss=True,
                 init_variance=1.0, lambda_kld=0.002, lambda_l1=10.0, prior_fraction=0.5,
-                r1_gamma=0.1, padding_G="reflect", upsampling_G="bilinear"),
+                r1_gamma=0.1, padding_G="reflect"),
 }
 
 
