@@ -5,7 +5,10 @@ in one run, for each width in ``--ngf`` (default 32, and 160 = the released Deep
 
 * the generator forward (spectral norms kept, as a training model in eval mode) and the
   encoder forward on class crops, with the grouped convolutions on their automatic path
-  (``paddle_inade.nn.grouped_conv.choose_impl``) and all on Paddle's kernel ('reference');
+  (``paddle_inade.nn.grouped_conv.choose_impl``) and SPADE's gamma/beta heads on theirs
+  (``paddle_inade.nn.spade.choose_heads``: 'auto'), with the heads always separate ('auto,
+  separate heads'), and with both on the reference path ('reference': Paddle's grouped kernel,
+  separate heads);
   the time the network spends in grouped and in ungrouped convolutions (layer hooks);
 * every grouped convolution shape of the two networks (input shape, weight shape, groups,
   stride; how often it runs): Paddle's kernel against the shifted-matmul path, a loop of
@@ -62,6 +65,7 @@ import paddle.nn.functional as F  # noqa: E402
 from paddle_inade.models.init import init_weights  # noqa: E402
 from paddle_inade.nn import SpectralConv2D  # noqa: E402
 from paddle_inade.nn.channel_bias import Conv2D  # noqa: E402
+from paddle_inade.nn.spade import SPADE  # noqa: E402
 from paddle_inade.nn.grouped_conv import (  # noqa: E402
     choose_impl,
     reference_grouped_conv2d,
@@ -129,10 +133,15 @@ def conv_geometry(layer):
     return first(layer._stride), first(layer._padding), layer._groups, list(layer.weight.shape)
 
 
-def set_impl(net, impl: str) -> None:
+def set_impl(net, impl: str, heads: str | None = None) -> None:
+    """Grouped convolutions on ``impl`` ('auto' / 'reference'), SPADE's heads on ``heads`` (default:
+    'auto' with 'auto', else 'separate')."""
     for layer in convs_of(net):
         if isinstance(layer, (Conv2D, SpectralConv2D)):
             layer.impl = impl
+    for layer in net.sublayers():
+        if isinstance(layer, SPADE):
+            layer.heads = heads or ("auto" if impl == "auto" else "separate")
 
 
 def conv_seconds(net, run) -> dict:
@@ -164,12 +173,15 @@ def time_networks(ngf: int, gen, enc, g_in, crops) -> dict:
     for impl in ("auto", "reference"):
         fns[f"G {impl}"] = lambda impl=impl: (set_impl(gen, impl), gen(*g_in, return_blocks=True)[1]["conv_img"])
         fns[f"E {impl}"] = lambda impl=impl: (set_impl(enc, impl), enc(crops))
+    fns["G separate"] = lambda: (set_impl(gen, "auto", "separate"), gen(*g_in, return_blocks=True)[1]["conv_img"])
     with paddle.no_grad():
         outs = {k: fn()[1] for k, fn in fns.items()}
         t = common.time_interleaved(fns, repeats=args.repeats)
-        set_impl(gen, "auto")
+        set_impl(gen, "auto", "separate")  # the hooks see conv layers: the fused heads' conv is none
         split = {"G": conv_seconds(gen, lambda: gen(*g_in)), "E": conv_seconds(enc, lambda: enc(crops))}
+        set_impl(gen, "auto")
     errs = {"G": rel_err(outs["G auto"].numpy(), outs["G reference"].numpy()),  # before tanh
+            "G heads": rel_err(outs["G auto"].numpy(), outs["G separate"].numpy()),
             "E": max(rel_err(a.numpy(), b.numpy()) for a, b in zip(outs["E auto"], outs["E reference"]))}
     print(f"\n## ngf {ngf}: networks, forward (eval, no_grad), minimum of {args.repeats}")
     for net in ("G", "E"):
@@ -178,6 +190,9 @@ def time_networks(ngf: int, gen, enc, g_in, crops) -> dict:
               f"{common.fmt_ms(ref)}  auto/reference {auto / ref:.2f}x  (auto: grouped convs "
               f"{common.fmt_ms(split[net]['grouped'])}, ungrouped {common.fmt_ms(split[net]['ungrouped'])}); "
               f"auto vs reference output {errs[net]:.1e}")
+    sep = t["G separate"]
+    print(f"  generator  auto, separate heads {common.fmt_ms(sep)}  auto / auto with separate heads "
+          f"{t['G auto'] / sep:.2f}x; output {errs['G heads']:.1e}")
     return t
 
 

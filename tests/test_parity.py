@@ -73,6 +73,21 @@ def test_generator_eval_and_blocks(reference):
         assert_close(blocks[key[len("G_block_"):]].numpy(), reference[key], OUT_TOL, key)
 
 
+def test_spade_generator_with_fused_heads(tiny_spade):
+    """SPADE's stacked gamma/beta heads (nn.spade.fused_heads), which the layers choose on large
+    maps only, forced in every layer of the tiny model: the original's output all the same."""
+    from paddle_inade.nn.spade import SPADE
+    cfg, G, E, D = load_nets(tiny_spade)
+    layers = [layer for layer in G.sublayers() if isinstance(layer, SPADE)]
+    assert layers
+    for layer in layers:
+        layer.heads = "fused"
+    semantics, image, instances, noise, noise_ins = tensors(tiny_spade)
+    fake = G(semantics, z=_z(cfg, E, image, instances, tiny_spade), input_instances=instances, noise=noise,
+             noise_ins=noise_ins)
+    assert_close(fake.numpy(), tiny_spade["fake_eval"], OUT_TOL, "fake_eval")
+
+
 def test_discriminator_every_layer(reference):
     cfg, G, E, D = load_nets(reference)
     semantics, image, *_ = tensors(reference)

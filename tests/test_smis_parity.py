@@ -56,6 +56,23 @@ def test_generator_eval_matches(ref, model):
     assert ref.error(fake, "fake_eval") <= OUT_TOL
 
 
+@pytest.mark.parametrize("name", ["ade20k_step", "deepfashion_more"])  # cityscapes' heads are all grouped
+def test_generator_with_fused_heads_matches(name):
+    """The ungrouped group-SPADE heads stacked into one convolution (nn.spade.fused_heads; chosen
+    on large maps only) in every layer that has them: SMIS's output all the same."""
+    from paddle_inade.nn.spade import SPADE
+    ref = SMISReference(name)
+    model = load_smis_model(ref)
+    layers = [layer for layer in model.netG.sublayers() if isinstance(layer, SPADE) and layer.mlp_gamma._groups == 1]
+    assert layers
+    for layer in layers:
+        layer.heads = "fused"
+    semantics, _ = inputs(ref, model.cfg)
+    with paddle.no_grad():
+        fake = model.netG(semantics, paddle.to_tensor(ref["z"]))
+    assert ref.error(fake, "fake_eval") <= OUT_TOL
+
+
 def test_generator_train_mode_matches(ref):
     model = load_smis_model(ref, train=True)
     semantics, _ = inputs(ref, model.cfg)
