@@ -203,6 +203,7 @@ class INADEConfig(SynthesisOptions):
                              "the encoded styles of part of the batch by prior samples); the toy preset sets "
                              "it: add --prior_fraction 0")
 
+
 _RELEASED = dict(norm_mode="inade", use_vae=True, norm_G="spectralspadesyncbatch3x3",
                  ngf=64, z_dim=256, noise_nc=64, crop_size=256)
 
