@@ -1,5 +1,7 @@
-"""SPADE's gamma/beta heads stacked into one convolution (``paddle_inade.nn.spade.fused_heads``)
-against the two convolutions one after the other (``separate_heads``).
+"""SPADE's stacked convolutions against their references: the gamma/beta heads as one convolution
+(``paddle_inade.nn.spade.fused_heads``) against the two one after the other (``separate_heads``),
+and a residual block's ``mlp_shared`` convolutions as one (``stacked_shared``) against each
+norm's own (``separate_shared``).
 
 Side by side in one run, the variants round-robin, minimum of the repeats:
 
@@ -7,8 +9,10 @@ Side by side in one run, the variants round-robin, minimum of the repeats:
   channels + edge map, 256x256, batch 1): hidden 128 -> norm_nc, forward without autograd and
   forward + backward;
 * that generator's forward (``norm_mode spade``, eval, ``no_grad``, spectral norms kept, as a
-  training model in eval mode), with the heads on their automatic path
-  (``choose_heads``: stacked on maps of 64x64 and more) and all separate;
+  training model in eval mode): 'auto' (heads and shared convolutions on their automatic paths,
+  ``choose_heads`` / ``choose_shared``: stacked on maps of 64x64 and more), 'heads only' (the
+  shared convolutions separate) and 'reference' (both separate: the code before);
+* each block's mlp_shared convolutions, separate and stacked, at the block's size;
 * one G step's forward + backward of the same generator (train mode, an L1 loss to a random
   target: the heads' gradients included).
 
@@ -39,13 +43,21 @@ import paddle.nn.functional as F  # noqa: E402
 
 from paddle_inade.config import INADEConfig  # noqa: E402
 from paddle_inade.models import build_generator  # noqa: E402
+from paddle_inade.models.resnet_block import SPADEResnetBlock  # noqa: E402
 from paddle_inade.nn.spade import SPADE, fused_heads, separate_heads  # noqa: E402
 
 
-def set_heads(net, heads: str) -> None:
+#: variant -> (SPADE.heads, SPADEResnetBlock.shared)
+VARIANTS = {"auto": ("auto", "auto"), "heads only": ("auto", "separate"), "reference": ("separate", "separate")}
+
+
+def set_paths(net, variant: str) -> None:
+    heads, shared = VARIANTS[variant]
     for layer in net.sublayers():
         if isinstance(layer, SPADE):
             layer.heads = heads
+        if isinstance(layer, SPADEResnetBlock):
+            layer.shared = shared
 
 
 def rel_err(a, b) -> float:
@@ -87,6 +99,35 @@ def shape_table(gen, seg) -> None:
               f"({tb['stacked'] / tb['separate']:.2f}x); max rel err {err:.0e}")
 
 
+def shared_table(gen, seg) -> None:
+    """Each block's mlp_shared convolutions (label channels -> hidden, times the block's norms) at
+    its size: separate against stacked."""
+    from paddle_inade.nn.spade import separate_shared, stacked_shared
+    sizes: dict = {}
+
+    def record(block, inputs, output):
+        norms = [n for n in ("norm_s", "norm_0", "norm_1") if hasattr(block, n)]
+        key = (len(norms), *inputs[0].shape[2:])
+        sizes[key] = sizes.get(key, 0) + 1
+
+    hooks = [b.register_forward_post_hook(record) for b in gen.sublayers() if isinstance(b, SPADEResnetBlock)]
+    with paddle.no_grad():
+        gen(seg)
+    for h in hooks:
+        h.remove()
+    print(f"\n  mlp_shared convolutions of a block ({seg.shape[1]} label channels -> 128, per norm; norms x H x W, "
+          "blocks per forward): separate / stacked, time per block")
+    for (norms, h, w), calls in sorted(sizes.items(), key=lambda kv: -kv[0][1]):
+        layers = [SPADE(8, seg.shape[1], "instance") for _ in range(norms)]
+        segmap = paddle.randn([1, seg.shape[1], h, w])
+        fns = {"separate": lambda: separate_shared(layers, segmap), "stacked": lambda: stacked_shared(layers, segmap)}
+        with paddle.no_grad():
+            err = max(rel_err(a.numpy(), b.numpy()) for a, b in zip(fns["separate"](), fns["stacked"]()))
+            t = common.time_interleaved(fns, repeats=args.repeats)
+        print(f"  {norms} x {h}x{w} x{calls}: {common.fmt_ms(t['separate'])} / {common.fmt_ms(t['stacked'])} "
+              f"({t['stacked'] / t['separate']:.2f}x); max rel err {err:.0e}")
+
+
 def main() -> None:
     paddle.set_device("cpu")
     print(f"# SPADE generator (ADE20K options, norm_mode spade), ngf {args.ngf}, {args.size}x{args.size}, "
@@ -99,25 +140,26 @@ def main() -> None:
     seg = paddle.concat([F.one_hot(labels, cfg.label_channels).transpose([0, 3, 1, 2]).astype("float32"),
                          (paddle.rand([1, 1, args.size, args.size]) > 0.9).astype("float32")], axis=1)
     gen.eval()
-    fns = {heads: (lambda heads=heads: (set_heads(gen, heads), gen(seg))[1]) for heads in ("auto", "separate")}
+    fns = {v: (lambda v=v: (set_paths(gen, v), gen(seg))[1]) for v in VARIANTS}
     with paddle.no_grad():
-        err = rel_err(fns["auto"]().numpy(), fns["separate"]().numpy())
+        err = max(rel_err(fns[v]().numpy(), fns["reference"]().numpy()) for v in VARIANTS)
         t = common.time_interleaved(fns, repeats=args.repeats)
-    print(f"\n  forward (eval, no_grad): auto {common.fmt_ms(t['auto'])}, separate {common.fmt_ms(t['separate'])}: "
-          f"auto / separate {t['auto'] / t['separate']:.2f}x; output max rel err {err:.0e}")
+    print("\n  forward (eval, no_grad): " + ", ".join(f"{v} {common.fmt_ms(t[v])} ({t[v] / t['reference']:.2f}x)"
+                                                   for v in VARIANTS) + f"; outputs max rel err {err:.0e}")
     gen.train()
     target = paddle.rand([1, 3, args.size, args.size]) * 2 - 1
 
-    def step(heads: str):
-        set_heads(gen, heads)
+    def step(variant: str):
+        set_paths(gen, variant)
         loss = (gen(seg) - target).abs().mean()
         loss.backward()
         gen.clear_gradients()
 
-    tt = common.time_interleaved({h: (lambda h=h: step(h)) for h in ("auto", "separate")}, repeats=args.repeats)
-    print(f"  forward + backward (train mode): auto {common.fmt_ms(tt['auto'])}, separate "
-          f"{common.fmt_ms(tt['separate'])}: auto / separate {tt['auto'] / tt['separate']:.2f}x")
+    tt = common.time_interleaved({v: (lambda v=v: step(v)) for v in VARIANTS}, repeats=args.repeats)
+    print("  forward + backward (train mode): " + ", ".join(
+        f"{v} {common.fmt_ms(tt[v])} ({tt[v] / tt['reference']:.2f}x)" for v in VARIANTS))
     shape_table(gen, seg)
+    shared_table(gen, seg)
     print(f"# load average at the end {os.getloadavg()[0]:.2f}")
 
 

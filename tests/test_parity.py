@@ -73,15 +73,20 @@ def test_generator_eval_and_blocks(reference):
         assert_close(blocks[key[len("G_block_"):]].numpy(), reference[key], OUT_TOL, key)
 
 
-def test_spade_generator_with_fused_heads(tiny_spade):
-    """SPADE's stacked gamma/beta heads (nn.spade.fused_heads), which the layers choose on large
-    maps only, forced in every layer of the tiny model: the original's output all the same."""
+def test_spade_generator_with_stacked_convolutions(tiny_spade):
+    """SPADE's stacked gamma/beta heads (nn.spade.fused_heads) and each block's stacked mlp_shared
+    convolutions (stacked_shared), which are chosen on large maps only, forced in every layer and
+    block of the tiny model: the original's output all the same."""
+    from paddle_inade.models.resnet_block import SPADEResnetBlock
     from paddle_inade.nn.spade import SPADE
     cfg, G, E, D = load_nets(tiny_spade)
     layers = [layer for layer in G.sublayers() if isinstance(layer, SPADE)]
-    assert layers
+    blocks = [block for block in G.sublayers() if isinstance(block, SPADEResnetBlock)]
+    assert layers and blocks
     for layer in layers:
         layer.heads = "fused"
+    for block in blocks:
+        block.shared = "stacked"
     semantics, image, instances, noise, noise_ins = tensors(tiny_spade)
     fake = G(semantics, z=_z(cfg, E, image, instances, tiny_spade), input_instances=instances, noise=noise,
              noise_ins=noise_ins)

@@ -57,16 +57,22 @@ def test_generator_eval_matches(ref, model):
 
 
 @pytest.mark.parametrize("name", ["ade20k_step", "deepfashion_more"])  # cityscapes' heads are all grouped
-def test_generator_with_fused_heads_matches(name):
-    """The ungrouped group-SPADE heads stacked into one convolution (nn.spade.fused_heads; chosen
-    on large maps only) in every layer that has them: SMIS's output all the same."""
+def test_generator_with_stacked_convolutions_matches(name):
+    """The ungrouped group-SPADE heads stacked into one convolution (nn.spade.fused_heads) in every
+    layer that has them, and the blocks' ungrouped mlp_shared convolutions stacked (stacked_shared);
+    both are chosen on large maps only: SMIS's output all the same."""
+    from paddle_inade.models.resnet_block import SPADEResnetBlock
     from paddle_inade.nn.spade import SPADE
     ref = SMISReference(name)
     model = load_smis_model(ref)
     layers = [layer for layer in model.netG.sublayers() if isinstance(layer, SPADE) and layer.mlp_gamma._groups == 1]
-    assert layers
+    blocks = [block for block in model.netG.sublayers() if isinstance(block, SPADEResnetBlock)
+              and all(n.mlp_shared[0]._groups == 1 for n in block.sublayers() if isinstance(n, SPADE))]
+    assert layers and (blocks or name == "ade20k_step")  # ade20k's mlp_shared are grouped everywhere
     for layer in layers:
         layer.heads = "fused"
+    for block in blocks:
+        block.shared = "stacked"
     semantics, _ = inputs(ref, model.cfg)
     with paddle.no_grad():
         fake = model.netG(semantics, paddle.to_tensor(ref["z"]))

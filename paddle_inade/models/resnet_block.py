@@ -12,6 +12,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from ..nn import ILADE, SPADE, SpadeNormSpec, make_conv
+from ..nn.spade import shared_features
 
 
 class SPADEResnetBlock(nn.Layer):
@@ -46,11 +47,23 @@ class SPADEResnetBlock(nn.Layer):
         self.norm_1 = make_norm(fmiddle)
         if self.learned_shortcut:
             self.norm_s = make_norm(fin)
+        #: SPADE norms' ``mlp_shared`` features: 'auto', 'separate' or 'stacked' (see
+        #: :func:`~paddle_inade.nn.spade.shared_features`; all the block's norms read one label map
+        #: at one size)
+        self.shared = "auto"
 
-    def _norm(self, layer: nn.Layer, x, seg, instances, noise, sketch, index_maps):
+    def _spade_features(self, seg, size) -> dict:
+        """{norm name: its mlp_shared features} for SPADE norms, computed together; {} for ILADE."""
+        names = [n for n in ("norm_s", "norm_0", "norm_1") if hasattr(self, n)]
+        layers = [getattr(self, n) for n in names]
+        if self.inade or not all(isinstance(layer, SPADE) for layer in layers):
+            return {}
+        return dict(zip(names, shared_features(layers, seg, size, self.shared)))
+
+    def _norm(self, layer: nn.Layer, x, seg, instances, noise, sketch, index_maps, actv=None):
         if self.inade:
             return layer(x, seg, instances, noise, sketch, index_maps)
-        return layer(x, seg)
+        return layer(x, seg) if actv is None else layer(x, seg, actv)
 
     def forward(self, x: paddle.Tensor, seg: paddle.Tensor, input_instances=None,
                 noise=None, sketch=None, index_maps=None) -> paddle.Tensor:
@@ -63,7 +76,8 @@ class SPADEResnetBlock(nn.Layer):
         # full-size allocation and pass each); with it, the usual out-of-place ops.
         inplace = not paddle.is_grad_enabled()
         act = F.leaky_relu_ if inplace else F.leaky_relu
-        x_s = self.conv_s(self._norm(self.norm_s, x, *cond)) if self.learned_shortcut else x
-        dx = self.conv_0(act(self._norm(self.norm_0, x, *cond), 0.2))
-        dx = self.conv_1(act(self._norm(self.norm_1, dx, *cond), 0.2))
+        feats = self._spade_features(seg, x.shape[2:])
+        x_s = self.conv_s(self._norm(self.norm_s, x, *cond, feats.get("norm_s"))) if self.learned_shortcut else x
+        dx = self.conv_0(act(self._norm(self.norm_0, x, *cond, feats.get("norm_0")), 0.2))
+        dx = self.conv_1(act(self._norm(self.norm_1, dx, *cond, feats.get("norm_1")), 0.2))
         return dx.add_(x_s) if inplace else x_s + dx

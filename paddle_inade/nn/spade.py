@@ -13,7 +13,10 @@ head's time (measured on 2 CPU cores, 1 thread: 0.60-0.77x the two convolutions'
 without autograd, 0.65-0.69x forward + backward; 0.92x at 64x64; 1.07x at 16x16, where stacking
 the kernels costs more than it saves). :func:`separate_heads` is the reference (the two layers
 called one after the other); :func:`choose_heads` picks one per call. Same sums in the same
-order: the outputs measured identical.
+order: the outputs measured identical. Likewise the ``mlp_shared`` convolutions of the norms of one
+residual block, which all read the same label map at the same size: :func:`shared_features` runs
+them as one convolution where the map and the label channels are large (:func:`choose_shared`;
+the block passes each norm its features), :func:`separate_shared` being the reference.
 """
 from __future__ import annotations
 
@@ -55,6 +58,53 @@ def choose_heads(gamma: Conv2D, actv: paddle.Tensor):
     return fused_heads if gamma._groups == 1 and large else separate_heads
 
 
+def separate_shared(layers, segmap: paddle.Tensor) -> list[paddle.Tensor]:
+    """Each SPADE layer's ``mlp_shared(segmap)``: segmap [N, label_nc, H, W] -> [N, hidden, H, W] each."""
+    return [layer.mlp_shared(segmap) for layer in layers]
+
+
+def stacked_shared(layers, segmap: paddle.Tensor) -> list[paddle.Tensor]:
+    """:func:`separate_shared` as one convolution of the layers' stacked ``mlp_shared`` kernels
+    (ungrouped, same input, kernel and padding), ReLU, split per layer."""
+    convs = [layer.mlp_shared[0] for layer in layers]
+    if any(conv._groups != 1 for conv in convs):
+        raise ValueError("stacked shared convolutions need ungrouped convolutions")
+    weight = paddle.concat([conv.weight for conv in convs])
+    bias = paddle.concat([conv.bias for conv in convs])
+    out = F.relu(conv2d(segmap, weight, bias, padding=convs[0]._padding, pad_mode=convs[0].pad_mode))
+    return paddle.split(out, [conv.weight.shape[0] for conv in convs], axis=1)
+
+
+#: fewest label-map channels for which :func:`choose_shared` stacks (below, the split's copies cost more)
+STACKED_MIN_CHANNELS = 64
+
+
+def choose_shared(layers, segmap: paddle.Tensor):
+    """:func:`stacked_shared` for two or more ungrouped ``mlp_shared`` convolutions of one shape
+    on a map of :data:`FUSED_MIN_POSITIONS` positions or more with :data:`STACKED_MIN_CHANNELS`
+    label channels or more (measured, 152 channels -> 128, three norms: 0.58-0.59x at 128x128 and
+    256x256, 0.62x at 64x64, 1.03-1.07x at 16x16 and 8x8; 1.8x with 9 channels), else
+    :func:`separate_shared`."""
+    convs = [layer.mlp_shared[0] for layer in layers]
+    first = convs[0]
+    alike = all(conv._groups == 1 and list(conv.weight.shape[1:]) == list(first.weight.shape[1:])
+                and conv._padding == first._padding and conv.pad_mode == first.pad_mode for conv in convs)
+    large = (segmap.shape[2] * segmap.shape[3] >= FUSED_MIN_POSITIONS
+             and segmap.shape[1] >= STACKED_MIN_CHANNELS)
+    return stacked_shared if len(convs) > 1 and alike and large else separate_shared
+
+
+SHARED = {"auto": None, "separate": separate_shared, "stacked": stacked_shared}
+
+
+def shared_features(layers, segmap: paddle.Tensor, size, mode: str = "auto") -> list[paddle.Tensor]:
+    """The ``mlp_shared`` features of SPADE ``layers`` that modulate maps of ``size`` [H, W] (the
+    norms of one residual block): segmap [N, label_nc, H0, W0] resized (nearest) once, then
+    ``mode``: 'auto' (:func:`choose_shared`), 'separate' or 'stacked'. Returns [N, hidden, H, W] each."""
+    segmap = F.interpolate(segmap, size=list(size), mode="nearest")
+    return (SHARED[mode] or choose_shared(layers, segmap))(layers, segmap)
+
+
 class SPADE(nn.Layer):
     """SPADE: x [N, norm_nc, H, W], segmap [N, label_nc, H0, W0] -> [N, norm_nc, H, W].
 
@@ -75,10 +125,13 @@ class SPADE(nn.Layer):
         #: the heads' path: 'auto' (:func:`choose_heads`), 'separate' or 'fused' (ungrouped heads only)
         self.heads = "auto"
 
-    def forward(self, x: paddle.Tensor, segmap: paddle.Tensor) -> paddle.Tensor:
+    def forward(self, x: paddle.Tensor, segmap: paddle.Tensor, actv: paddle.Tensor | None = None) -> paddle.Tensor:
+        """x [N, norm_nc, H, W], segmap [N, label_nc, H0, W0] -> [N, norm_nc, H, W]. ``actv``: this
+        layer's ``mlp_shared`` features [N, hidden, H, W] when the caller computed them
+        (:func:`shared_features`); segmap is then not read."""
         normalized = self.param_free_norm(x)
-        segmap = F.interpolate(segmap, size=x.shape[2:], mode="nearest")
-        actv = self.mlp_shared(segmap)
+        if actv is None:
+            actv = self.mlp_shared(F.interpolate(segmap, size=x.shape[2:], mode="nearest"))
         heads = HEADS[self.heads] or choose_heads(self.mlp_gamma, actv)
         gamma, beta = heads(self.mlp_gamma, self.mlp_beta, actv)
         return normalized * (1 + gamma) + beta
