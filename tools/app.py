@@ -91,7 +91,7 @@ def ensure_toy_model(checkpoints_dir: str, train_args=(), on_step=None, should_s
         resume = ["--continue_train"] if progress is not None else []
         print(f"no finished model in {folder}: training the toy model first"
               + (f" (resumed after step {progress[0]})" if progress else "")
-              + "; about 4 minutes on 2 CPU cores", flush=True)
+              + "; about 4.5 minutes on 2 CPU cores", flush=True)
         train(["--checkpoints_dir", checkpoints_dir, *resume, *train_args], should_stop=should_stop,
               on_step=on_step)
     return folder
@@ -127,7 +127,7 @@ def build_waiting_page(progress: TrainingProgress):
     import gradio as gr
     with gr.Blocks(title=WAITING_TITLE) as page:
         gr.Markdown(f"## INADE: instance-level control\nThere is no finished model in `{progress.folder}` yet: "
-                    "the toy model is being trained first (about 4 minutes on 2 CPU cores). This page becomes "
+                    "the toy model is being trained first (about 4.5 minutes on 2 CPU cores). This page becomes "
                     "the demo by itself when the model is ready.")
         status = gr.Markdown(progress.text(), elem_id="training_status")
         timer = gr.Timer(TICK_SECONDS)
