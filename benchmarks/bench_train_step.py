@@ -4,7 +4,7 @@ Two configurations, each side in its own process, same CPU, same thread count:
 
 * ``small``: the toy scenes' model with ngf 16, ndf 16 and the original's losses (``INADEConfig.preset("toy")``
   without its training aids: label_nc 6, 64x64, z_dim 32, noise_nc 8, ``spectralspadebatch3x3``,
-  lambda_kld 0.05), batch 8 of toy scenes, the instance-adaptive encoder on (``--use_vae``), no VGG loss;
+  lambda_kld 0.05, zero padding, no R1), batch 8 of toy scenes, the instance-adaptive encoder on (``--use_vae``), no VGG loss;
 * ``ade20k``: the ADE20K preset (ngf 64, ndf 64, label_nc 150 + dontcare, 256x256, noise_nc 64,
   ``spectralspadesyncbatch3x3``), batch 1, a synthetic scene with 12 instances, encoder on, no VGG.
 
@@ -32,7 +32,8 @@ import common
 
 CONFIGS = {
     # the original's options (no training aids), whatever the toy preset sets
-    "small": dict(preset="toy", overrides=dict(ngf=16, ndf=16, lambda_kld=0.05, prior_fraction=0.0, lambda_l1=0.0),
+    "small": dict(preset="toy", overrides=dict(ngf=16, ndf=16, lambda_kld=0.05, prior_fraction=0.0, lambda_l1=0.0,
+                                                r1_gamma=0.0, padding_G="zeros"),
                   batch=8, data="toy"),
     "ade20k": dict(preset="ade20k", overrides=dict(), batch=1, data="synthetic",
                    instances=12),

@@ -61,6 +61,11 @@ def project_maps(table: paddle.Tensor, maps: paddle.Tensor) -> paddle.Tensor:
     return out.reshape([n, -1, h, w])
 
 
+def _side_by_side(table: paddle.Tensor) -> paddle.Tensor:
+    """[L, C, 2] (the parameter's layout, as the original's) -> [L, 2C]: k = 0's C values, then k = 1's."""
+    return table.transpose([0, 2, 1]).reshape([table.shape[0], -1])
+
+
 class ILADE(nn.Layer):
     """Instance-Adaptive DEnormalisation.
 
@@ -121,22 +126,22 @@ class ILADE(nn.Layer):
         """
         n, c, h, w = x.shape
         u = maps.num_pairs
-        noise_fc = self.fc_noise(noise).reshape([-1, 2, c])  # [N*K, 2, C]
-        inst = paddle.gather(noise_fc, maps.pair_instance)  # [N*U, 2, C]
-        weight = paddle.gather(self.weight, maps.pair_label)  # [N*U, C, 2]
-        bias = paddle.gather(self.bias, maps.pair_label)
-        a = (weight[:, :, 0] * inst[:, 0] + bias[:, :, 0]).reshape([n, u, c])  # scale [N, U, C]
-        b = (weight[:, :, 1] * inst[:, 1] + bias[:, :, 1]).reshape([n, u, c])  # shift
+        # scale and shift side by side along the last axis ([..., :C] scale, [..., C:] shift): one
+        # gather, product and sum for both tables
+        inst = paddle.gather(self.fc_noise(noise).reshape([-1, 2 * c]), maps.pair_instance)  # [N*U, 2C]
+        weight = paddle.gather(_side_by_side(self.weight), maps.pair_label)  # [N*U, 2C]
+        bias = paddle.gather(_side_by_side(self.bias), maps.pair_label)
+        ab = (weight * inst + bias).reshape([n, u, 2 * c])  # [N, U, 2C]
         fold = self.param_free_norm.kind != "instance" and not self.param_free_norm.training
         if fold:
             mean, inv_std = self.param_free_norm.affine(x)  # [1, C]
-            a = a * inv_std.reshape([1, 1, c])
-            b = b - mean.reshape([1, 1, c]) * a
+            a = ab[:, :, :c] * inv_std.reshape([1, 1, c])
+            ab = paddle.concat([a, ab[:, :, c:] - mean.reshape([1, 1, c]) * a], axis=2)
         else:
             x = self.param_free_norm(x)
         one_hot = maps.one_hot(h, w)  # [N, HW, U]
-        a_map = paddle.matmul(a, one_hot, transpose_x=True, transpose_y=True)  # [N, C, HW]
-        b_map = paddle.matmul(b, one_hot, transpose_x=True, transpose_y=True)
+        ab_map = paddle.matmul(ab, one_hot, transpose_x=True, transpose_y=True)  # [N, 2C, HW]
+        a_map, b_map = paddle.split(ab_map, 2, axis=1)  # [N, C, HW] each
         x = x.reshape([n, c, h * w])
         if paddle.is_grad_enabled() and not (x.stop_gradient and a_map.stop_gradient):
             out = x * a_map + b_map

@@ -39,7 +39,7 @@ def spectral_weight(weight_orig: paddle.Tensor, u: paddle.Tensor, v: paddle.Tens
     if power_iteration:
         with paddle.no_grad():
             w_detached = w_mat.detach()
-            new_v = _normalize(paddle.mv(w_detached.t(), u))
+            new_v = _normalize(paddle.matmul(u, w_detached))  # W^T u, without copying W^T
             new_u = _normalize(paddle.mv(w_detached, new_v))
             paddle.assign(new_v, output=v)
             paddle.assign(new_u, output=u)
