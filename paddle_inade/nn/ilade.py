@@ -21,9 +21,9 @@ Two paths with the same numbers:
   Taken for any maps, and always when no :class:`IndexMaps` is passed.
 * look-up (:meth:`ILADE.lookup`), when the generator passes the :class:`IndexMaps` of its
   one-hot maps: the modulation is constant over each (sample, class, instance) pair, so a
-  layer computes two small tables [N, U, C] (U pairs, tens), spreads them to the pixels
-  with one matrix product each against the pair one-hot map shared by every layer at that
-  resolution, and returns ``norm(x) * a_map + b_map`` (with running statistics the norm is
+  layer computes two small tables [N, U, C] (U pairs, tens), side by side, spreads them to
+  the pixels with one matrix product against the pair one-hot map shared by every layer at
+  that resolution, and returns ``norm(x) * a_map + b_map`` (with running statistics the norm is
   folded into the tables: ``x * a_map + b_map``): no resized label map, no product over all
   classes. (A gather along the channel-major layout is several times
   slower than these thin matrix products in Paddle on the CPU.)
