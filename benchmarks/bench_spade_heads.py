@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections import Counter
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--size", type=int, default=256)
@@ -64,20 +65,19 @@ def rel_err(a, b) -> float:
     return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-30))
 
 
-def head_shapes(gen, seg) -> dict:
+def calls_by(gen, seg, kind, key) -> Counter:
+    """{key(layer, input shape): calls} over the ``kind`` layers of one no-grad forward of ``gen``."""
+    def run():
+        with paddle.no_grad():
+            gen(seg)
+    layers = [layer for layer in gen.sublayers() if isinstance(layer, kind)]
+    return Counter(key(layer, shape) for layer, shape in common.record_inputs(layers, run))
+
+
+def head_shapes(gen, seg) -> Counter:
     """{(hidden, norm_nc, H, W): calls per forward} of the generator's SPADE heads."""
-    shapes: dict = {}
-
-    def record(layer, inputs, output):
-        key = (layer.mlp_gamma.weight.shape[1], layer.mlp_gamma.weight.shape[0], *inputs[0].shape[2:])
-        shapes[key] = shapes.get(key, 0) + 1
-
-    hooks = [l.register_forward_post_hook(record) for l in gen.sublayers() if isinstance(l, SPADE)]
-    with paddle.no_grad():
-        gen(seg)
-    for h in hooks:
-        h.remove()
-    return shapes
+    return calls_by(gen, seg, SPADE, lambda layer, shape: (layer.mlp_gamma.weight.shape[1],
+                                                           layer.mlp_gamma.weight.shape[0], *shape[2:]))
 
 
 def shape_table(gen, seg) -> None:
@@ -103,18 +103,8 @@ def shared_table(gen, seg) -> None:
     """Each block's mlp_shared convolutions (label channels -> hidden, times the block's norms) at
     its size: separate against stacked."""
     from paddle_inade.nn.spade import separate_shared, stacked_shared
-    sizes: dict = {}
-
-    def record(block, inputs, output):
-        norms = [n for n in ("norm_s", "norm_0", "norm_1") if hasattr(block, n)]
-        key = (len(norms), *inputs[0].shape[2:])
-        sizes[key] = sizes.get(key, 0) + 1
-
-    hooks = [b.register_forward_post_hook(record) for b in gen.sublayers() if isinstance(b, SPADEResnetBlock)]
-    with paddle.no_grad():
-        gen(seg)
-    for h in hooks:
-        h.remove()
+    sizes = calls_by(gen, seg, SPADEResnetBlock, lambda block, shape: (
+        sum(hasattr(block, n) for n in ("norm_s", "norm_0", "norm_1")), *shape[2:]))
     print(f"\n  mlp_shared convolutions of a block ({seg.shape[1]} label channels -> 128, per norm; norms x H x W, "
           "blocks per forward): separate / stacked, time per block")
     for (norms, h, w), calls in sorted(sizes.items(), key=lambda kv: -kv[0][1]):
