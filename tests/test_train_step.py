@@ -102,3 +102,21 @@ def test_one_training_step(name):
     for key in ref.io.files:
         if key.startswith("gradD_"):
             assert_close(_param(model, "D", key[len("gradD_"):]).grad.numpy(), ref[key], GRAD_TOL, key)
+
+
+def test_every_gradient_is_dense_after_a_step():
+    """Collectives (``all_reduce`` in data-parallel runs) refuse strided tensors: a view op such
+    as a transpose as the last op before a parameter would leave it a strided gradient."""
+    ref = Reference("tiny_inade")
+    model = build_model(ref)
+    semantics, image, instances, noise, noise_ins = tensors(ref)
+    inputs = (semantics, image, instances, None)
+    opt_g, opt_d = make_optimizers(model.generator_parameters(), model.netD.parameters(),
+                                   OptimSettings())
+    generator_step(model, opt_g, inputs, noise, noise_ins)
+    strided = [p.name for p in model.generator_parameters()
+               if p.grad is not None and not p.grad.is_contiguous()]
+    discriminator_step(model, opt_d, inputs, noise, noise_ins)
+    strided += [p.name for p in model.netD.parameters()
+                if p.grad is not None and not p.grad.is_contiguous()]
+    assert not strided, f"strided gradients: {strided}"

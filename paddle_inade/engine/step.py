@@ -28,8 +28,8 @@ def average_gradients(parameters) -> None:
     with paddle.no_grad():
         for param in parameters:
             if param.grad is not None:
-                grad = param.grad
-                paddle.distributed.all_reduce(grad)
+                grad = param.grad if param.grad.is_contiguous() else param.grad.contiguous()
+                paddle.distributed.all_reduce(grad)  # needs a dense tensor
                 paddle.assign(grad / world, output=param.grad)
 
 

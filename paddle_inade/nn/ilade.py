@@ -63,7 +63,9 @@ def project_maps(table: paddle.Tensor, maps: paddle.Tensor) -> paddle.Tensor:
 
 def _side_by_side(table: paddle.Tensor) -> paddle.Tensor:
     """[L, C, 2] (the parameter's layout, as the original's) -> [L, 2C]: k = 0's C values, then k = 1's."""
-    return table.transpose([0, 2, 1]).reshape([table.shape[0], -1])
+    # Two slices, not a transpose: a transpose's backward leaves the parameter a strided
+    # (non-contiguous) gradient, which collectives such as all_reduce refuse.
+    return paddle.concat([table[:, :, 0], table[:, :, 1]], axis=1)
 
 
 class ILADE(nn.Layer):
