@@ -3,7 +3,10 @@
 One content and one style image of ``--size`` squared, alpha 1, batch 1, on the CPU with the
 benchmark's threads (all cores; 2 here). Rows:
 
-* ``AdaINPipeline.transfer``: uint8 images in, uint8 out, as the tool runs it (the target row);
+* ``AdaINPipeline.transfer``: uint8 images in, uint8 out, as the tool runs it (the target row),
+  on its default CPU path (oneDNN, ``paddle_inade/adain/onednn.py``), after a first call that
+  builds the programs (timed apart);
+* the same with ``impl='reference'``: the eager networks;
 * its networks alone: encoder(content), encoder(style), AdaIN, decoder on tensors;
 * the encoder's and the decoder's convolutions alone (``F.conv2d`` on the shapes they see,
   back to back; reflection paddings, pools, ReLUs and upsampling excluded): the floor;
@@ -28,6 +31,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import common
@@ -52,6 +56,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from paddle_inade.adain import AdaINPipeline, Decoder, VGGEncoder, adain
+from paddle_inade.adain.onednn import choose_impl
 
 ADAIN_SRC = os.environ.get("ADAIN_ORIG", "/work/src/AdaIN")
 
@@ -165,14 +170,21 @@ def main() -> None:
     torch_runs = []
     if python is not None:
         torch_runs.append(torch_time(python))
+    t0 = time.perf_counter()
+    pipe.transfer(content_u8, style_u8)  # the first call builds the oneDNN programs
+    first = time.perf_counter() - t0
+    eager = AdaINPipeline(pipe.encoder, pipe.decoder, impl="reference")
     t = common.time_interleaved({
         "transfer": lambda: pipe.transfer(content_u8, style_u8),
+        "eager": lambda: eager.transfer(content_u8, style_u8),
         "networks": lambda: networks(pipe, content, style),
         "floor": conv_floor(pipe, content, style)}, repeats=args.repeats)
     if python is not None:
         torch_runs.append(torch_time(python))
     size = f"{args.size}x{args.size}"
-    print(f"AdaINPipeline.transfer {size}     {common.fmt_ms(t['transfer'])}   {t['transfer'] / t['floor']:.2f}x conv floor")
+    print(f"AdaINPipeline.transfer {size}     {common.fmt_ms(t['transfer'])}   {t['transfer'] / t['floor']:.2f}x "
+          f"eager conv floor (impl {choose_impl(pipe.impl, 'cpu')}; first call {common.fmt_ms(first)})")
+    print(f"  impl='reference' (eager)     {common.fmt_ms(t['eager'])}   {t['eager'] / t['floor']:.2f}x conv floor")
     print(f"  networks on tensors          {common.fmt_ms(t['networks'])}   {t['networks'] / t['floor']:.2f}x conv floor")
     print(f"  convolutions alone (floor)   {common.fmt_ms(t['floor'])}")
     if python is None:
@@ -183,7 +195,7 @@ def main() -> None:
         print(f"original pytorch-AdaIN (torch {torch_runs[0]['torch']}, {torch_runs[0]['threads']} threads, "
               f"separate process) {common.fmt_ms(best)}")
         print(f"ratio transfer / original: {t['transfer'] / best:.2f}x (target <= 1.0x); "
-              f"networks / original: {t['networks'] / best:.2f}x")
+              f"eager transfer / original: {t['eager'] / best:.2f}x; networks / original: {t['networks'] / best:.2f}x")
     if args.profile:
         profile(pipe, content, style)
 

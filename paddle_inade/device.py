@@ -31,14 +31,22 @@ def set_cpu_threads() -> int:
     """
     from .thread_env import user_choice
 
-    share = _core_share()
     chosen = user_choice()
-    omp = chosen["OMP_NUM_THREADS"] or str(share)
-    first = omp.split(",")[0]  # OpenMP also allows nested "4,2"
-    threads = int(first) if first.strip().isdigit() else share
-    os.environ["OMP_NUM_THREADS"] = omp
+    threads = cpu_threads()
+    os.environ["OMP_NUM_THREADS"] = chosen["OMP_NUM_THREADS"] or str(threads)
     os.environ["MKL_NUM_THREADS"] = chosen["MKL_NUM_THREADS"] or str(threads)
     return threads
+
+
+def cpu_threads() -> int:
+    """The CPU threads to compute with: the user's ``OMP_NUM_THREADS`` (as :func:`set_cpu_threads`
+    tells it apart from the 1 that ``import paddle`` writes), else this process's share of the
+    cores. Sets nothing."""
+    from .thread_env import user_choice
+
+    share = _core_share()
+    first = (user_choice()["OMP_NUM_THREADS"] or str(share)).split(",")[0]  # OpenMP allows "4,2"
+    return int(first) if first.strip().isdigit() else share
 
 
 # glibc malloc settings of tune_malloc (also glibc's MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_

@@ -48,8 +48,10 @@ def test_adain_and_decoder(pipe):
     assert_close(pipe.decoder(paddle.to_tensor(io["adain"])).numpy(), io["decoded"], OUT_TOL, "decoder")
 
 
+@pytest.mark.parametrize("impl", ["reference", "onednn"])
 @pytest.mark.parametrize("case", ["plain", "alpha", "interp", "preserve", "masked"])
-def test_transfer_as_test_py(pipe, case):
+def test_transfer_as_test_py(pipe, case, impl):
+    pipe = AdaINPipeline(pipe.encoder, pipe.decoder, impl=impl)
     io, cfg = ref.io(), ref.config()
     content, style = io["content"], io["style0"]
     kwargs = {"plain": {}, "alpha": {"alpha": cfg["alpha"]}, "preserve": {"preserve_color": True},

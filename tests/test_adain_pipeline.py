@@ -143,3 +143,47 @@ def test_fast_pad_and_upsample_are_paddles_own():
                                   F.interpolate(x, scale_factor=2, mode="nearest").numpy())
     with pytest.raises(ValueError, match="at least 2x2"):
         ReflectionPad1()(x[:, :, :1])
+
+
+def test_static_pad_and_upsample_equal_the_eager_ones():
+    from paddle_inade.adain.layers import NearestUpsample2x, ReflectionPad1
+    from paddle_inade.adain.onednn import StaticReflectionPad1, StaticUpsample2x
+    x = paddle.to_tensor(np.random.RandomState(3).randn(2, 3, 5, 4).astype(np.float32))
+    np.testing.assert_array_equal(StaticReflectionPad1()(x).numpy(), ReflectionPad1()(x).numpy())
+    np.testing.assert_array_equal(StaticUpsample2x()(x).numpy(), NearestUpsample2x()(x).numpy())
+
+
+@pytest.mark.parametrize("size", [(9, 9), (37, 50), (64, 48)])
+def test_onednn_path_equals_the_eager_networks_at_any_size(pipe, images, size):
+    content = np.ascontiguousarray(images[0][:size[0], :size[1]])
+    eager = AdaINPipeline(pipe.encoder, pipe.decoder, impl="reference")
+    fast = AdaINPipeline(pipe.encoder, pipe.decoder, impl="onednn")
+    want = eager.transfer(content, images[1], output="float")
+    got = fast.transfer(content, images[1], output="float")
+    assert got.shape == want.shape
+    assert np.linalg.norm(got - want) <= 1e-5 * np.linalg.norm(want)
+
+
+def test_onednn_path_follows_changed_weights(pipe, images):
+    """The compiled copy is rebuilt when the networks' weights change, never run stale."""
+    import copy
+    decoder = copy.deepcopy(pipe.decoder)
+    fast = AdaINPipeline(pipe.encoder, decoder, impl="onednn")
+    before = fast.transfer(images[0], images[1], output="float")
+    last_conv = decoder[len(decoder) - 1]
+    last_conv.bias.set_value(last_conv.bias.numpy() + 0.25)
+    after = fast.transfer(images[0], images[1], output="float")
+    want = AdaINPipeline(pipe.encoder, decoder, impl="reference").transfer(images[0], images[1], output="float")
+    np.testing.assert_allclose(after - before, 0.25, atol=1e-4)
+    assert np.linalg.norm(after - want) <= 1e-5 * np.linalg.norm(want)
+
+
+def test_impl_choice():
+    from paddle_inade.adain.onednn import choose_impl, onednn_available
+    assert choose_impl("reference", "cpu") == "reference"
+    assert choose_impl("auto", "gpu:0") == "reference"
+    assert choose_impl("auto", "cpu") == ("onednn" if onednn_available() else "reference")
+    with pytest.raises(ValueError, match="impl='onednn' runs on the CPU"):
+        choose_impl("onednn", "gpu:0")
+    with pytest.raises(ValueError, match="impl must be one of"):
+        AdaINPipeline(None, None, impl="fast")

@@ -23,12 +23,14 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import paddle
 
+from ..device import cpu_threads
 from ..nn.modes import eval_mode
 from ..pipeline_base import PIPELINE_FILE, Pipeline, loading_scope, on_device
 from .color import coral
 from .decoder import Decoder
 from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
                        masked_adain, nearest_resize_mask, normalize_weights)
+from .onednn import IMPLS, OneDNNNetworks, choose_impl
 from .vgg import VGGEncoder, check_image_size
 from .weights import load_decoder_weights, load_encoder_weights
 
@@ -92,23 +94,30 @@ class AdaINPipeline(Pipeline):
     """A normalised VGG encoder (up to relu4_1) and a decoder, run in eval mode (networks passed
     in keep their own mode between calls).
 
-    Call ``paddle_inade.setup_cpu_process()`` first thing in a script (threads, allocator, MKL):
-    the pipeline runs without it, but on the CPU several times slower (README, Speed).
+    On the CPU the networks run as a Paddle Inference program with oneDNN (:mod:`.onednn`),
+    several times faster than eagerly and without ``paddle_inade.setup_cpu_process()``; it is
+    built from the networks' weights at the first transfer, and again whenever they changed.
 
     Args:
         encoder: :class:`VGGEncoder`. decoder: :class:`Decoder`.
+        impl: 'auto' (oneDNN on the CPU when Paddle has it, else eager), 'onednn', or
+            'reference' (the eager networks, as on a GPU).
     """
 
     name = "adain"
     weight_files = {"encoder": VGG_FILE, "decoder": DECODER_FILE}
 
-    def __init__(self, encoder: VGGEncoder, decoder: Decoder):
-        self.encoder, self.decoder = encoder, decoder
+    def __init__(self, encoder: VGGEncoder, decoder: Decoder, impl: str = "auto"):
+        if impl not in IMPLS:
+            raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
+        self.encoder, self.decoder, self.impl = encoder, decoder, impl
+        self._onednn = None
 
     # ------------------------------------------------------------------ weights
     @classmethod
     def from_pretrained(cls, path: Optional[PathLike] = None, vgg: Optional[PathLike] = None,
-                        decoder: Optional[PathLike] = None, device: Optional[str] = None) -> "AdaINPipeline":
+                        decoder: Optional[PathLike] = None, device: Optional[str] = None,
+                        impl: str = "auto") -> "AdaINPipeline":
         """Load weights.
 
         Args:
@@ -118,6 +127,7 @@ class AdaINPipeline(Pipeline):
                 ``vgg_normalised.pth`` / ``decoder.pth`` (read without torch), a trained
                 ``decoder_iter_N.pdparams``, or ``.pdparams`` of :meth:`save_pretrained`.
             device: None/'auto' (a GPU when Paddle has CUDA and one is visible), 'cpu', 'gpu[:N]'.
+            impl: as the constructor's.
 
         Raises:
             FileNotFoundError: a missing file. WeightMismatchError / CheckpointFormatError:
@@ -140,14 +150,33 @@ class AdaINPipeline(Pipeline):
             load_encoder_weights(encoder, vgg)
             load_decoder_weights(dec, decoder)
             log.debug("loaded %s and %s", vgg, decoder)
-            return cls(encoder, dec)
+            return cls(encoder, dec, impl=impl)
 
     def _config_values(self) -> dict:
         return {}  # the networks have no options
 
     # ----------------------------------------------------------------- transfer
-    def _features(self, image: np.ndarray) -> paddle.Tensor:
+    def _compiled(self) -> Optional[OneDNNNetworks]:
+        """The oneDNN predictors of the networks' current weights, or None for the eager path."""
+        if choose_impl(self.impl, self.device) != "onednn":
+            return None
+        threads = cpu_threads()
+        stale = self._onednn is None or self._onednn.threads != threads
+        if stale or not self._onednn.matches(self.encoder, self.decoder):
+            self._onednn = OneDNNNetworks(self.encoder, self.decoder, threads)
+        return self._onednn
+
+    def _features(self, image: np.ndarray, compiled: Optional[OneDNNNetworks]) -> paddle.Tensor:
+        """float32 [3, H, W] -> relu4_1 [1, 512, h, w]."""
+        if compiled is not None:
+            return paddle.to_tensor(compiled.encode(image[None]))
         return self.encoder.encode(paddle.to_tensor(image[None]))
+
+    def _decode(self, features: paddle.Tensor, compiled: Optional[OneDNNNetworks]) -> np.ndarray:
+        """[1, 512, h, w] -> float32 [3, 8h, 8w]."""
+        if compiled is not None:
+            return compiled.decode(features.numpy())[0]
+        return self.decoder(features)[0].numpy()
 
     @on_device
     def transfer(self, content, style, alpha: float = 1.0,
@@ -183,8 +212,9 @@ class AdaINPipeline(Pipeline):
         if preserve_color:
             style_imgs = [coral(s, content_img) for s in style_imgs]
         with paddle.no_grad(), eval_mode(self.encoder, self.decoder):
-            content_feat = self._features(content_img)
-            style_feats = [self._features(s) for s in style_imgs]
+            compiled = self._compiled()
+            content_feat = self._features(content_img, compiled)
+            style_feats = [self._features(s, compiled) for s in style_imgs]
             if regions is not None:
                 h, w = content_feat.shape[2:]
                 target = masked_adain(content_feat, style_feats,
@@ -193,7 +223,7 @@ class AdaINPipeline(Pipeline):
                 target = interpolate_styles(content_feat, style_feats, weights)
             else:
                 target = adaptive_instance_normalization(content_feat, style_feats[0])
-            image = self.decoder(blend(target, content_feat, alpha))[0].numpy()
+            image = self._decode(blend(target, content_feat, alpha), compiled)
         return to_uint8(image) if output == "uint8" else image
 
     @staticmethod
