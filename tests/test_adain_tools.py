@@ -46,7 +46,21 @@ def inputs(tmp_path):
 
 def _run(argv, weights):
     args = build_parser().parse_args(argv + ["--vgg", str(weights[0]), "--decoder", str(weights[1])])
-    return run(args, lambda vgg, decoder: AdaINPipeline.from_pretrained(vgg=vgg, decoder=decoder))
+    return run(args, lambda vgg, decoder, impl: AdaINPipeline.from_pretrained(vgg=vgg, decoder=decoder,
+                                                                               impl=impl))
+
+
+def test_impl_option_reaches_the_pipeline(weights, inputs):
+    io = ref.io()
+    common = ["--content", inputs["content"], "--style", inputs["styles"][0], "--content_size", "0",
+              "--style_size", "0", "--save_ext", ".png"]
+    for impl in ("reference", "onednn"):
+        written = _run(common + ["--output", os.path.join(inputs["out"], impl), "--impl", impl], weights)
+        expected = AdaINPipeline.from_pretrained(vgg=weights[0], decoder=weights[1], impl=impl).transfer(
+            io["content"], io["style0"])
+        np.testing.assert_array_equal(cv2.imread(written[0])[..., ::-1], expected)
+    with pytest.raises(SystemExit):
+        _run(common + ["--output", inputs["out"], "--impl", "fast"], weights)
 
 
 def test_resize_and_crop_as_torchvision():

@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     from paddle_inade.convert import CheckpointFormatError, UnsafeCheckpointError
     args = build_parser(__doc__).parse_args(argv)
     try:
-        written = run(args, lambda vgg, decoder: AdaINPipeline.from_pretrained(vgg=vgg, decoder=decoder),
+        written = run(args, lambda vgg, decoder, impl: AdaINPipeline.from_pretrained(vgg=vgg, decoder=decoder, impl=impl),
                       report=lambda path: print(f"wrote {path}"))
     except (ValueError, FileNotFoundError, CheckpointFormatError, UnsafeCheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,8 +2,8 @@
 
 Paddle's eager CPU convolutions are slow on AdaIN's wide 3x3 layers (a 512x512 transfer takes
 longer than pytorch-AdaIN's); the same layers as a static program run by a Paddle Inference
-predictor with oneDNN take a fraction of it (``benchmarks/bench_style_transfer.py``, README
-section 13). :class:`OneDNNNetworks` exports the two networks' current weights once
+predictor with oneDNN take a fraction of it (``benchmarks/bench_style_transfer.py``,
+``benchmarks/README.md`` section 13). :class:`OneDNNNetworks` exports the two networks' current weights once
 (``paddle.jit.save`` into a temporary folder, read back by two predictors and deleted), and
 remembers a copy of the weights: :meth:`OneDNNNetworks.matches` tells whether the networks
 still hold them, so that a pipeline rebuilds the predictors when weights change instead of

@@ -52,6 +52,9 @@ def build_parser(description: Optional[str] = None) -> argparse.ArgumentParser:
     parser.add_argument("--mask", type=str, default="",
                         help="binary mask of the content's size for spatial control (Lua test.lua): "
                              "--style A,B puts A where the mask is white, B elsewhere")
+    parser.add_argument("--impl", default="auto", choices=["auto", "reference", "onednn"],
+                        help="how the networks run on the CPU: auto = Paddle Inference with oneDNN "
+                             "(fast), reference = eager Paddle (as on a GPU)")
     parser.add_argument("--max_image_pixels", type=int, default=None,
                         help="read images of up to this many pixels (default: Pillow's decompression-bomb "
                              "limit, about 179 million); the original reads any size")
@@ -161,12 +164,12 @@ def check_inputs(args, jobs: list[Job]) -> None:
 
 
 def run(args, pipeline_factory: Callable, report: Callable[[str], None] = lambda path: None) -> list[str]:
-    """Check the inputs, load the weights (``pipeline_factory(vgg, decoder)``), then write every
+    """Check the inputs, load the weights (``pipeline_factory(vgg, decoder, impl)``), then write every
     output into ``args.output``; returns the written paths."""
     from ..data.visualize import save_image
     jobs, weights = plan_jobs(args)
     check_inputs(args, jobs)
-    pipe = pipeline_factory(args.vgg, args.decoder)
+    pipe = pipeline_factory(args.vgg, args.decoder, args.impl)
     os.makedirs(args.output, exist_ok=True)
     written = []
     for job in jobs:
