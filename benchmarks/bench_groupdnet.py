@@ -14,6 +14,8 @@ in one run, for each width in ``--ngf`` (default 32, and 160 = the released Deep
   stride; how often it runs): Paddle's kernel against the shifted-matmul path, a loop of
   dense per-group convolutions and unfold + one batched matrix product, forward (``no_grad``)
   and with ``--backward`` forward + backward;
+* GroupDNetPipeline's generator call on a folded copy: its CPU oneDNN program
+  (``paddle_inade/nn/onednn_program.py``) against the eager generator;
 * SMIS's own PyTorch code (``torch_smis.py``) on the same CPU and threads, when a torch
   interpreter and SMIS's sources are found (``--torch_python``, ``--smis_src``).
 
@@ -196,6 +198,56 @@ def time_networks(ngf: int, gen, enc, g_in, crops) -> dict:
     return t
 
 
+class _First(paddle.nn.Layer):
+    """A network's first output (the encoder's mu), for a one-output program."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)[0]
+
+
+def common_threads() -> int:
+    from paddle_inade.device import cpu_threads
+    return cpu_threads()
+
+
+def time_pipeline(cfg, gen, enc, g_in, crops) -> dict:
+    """GroupDNetPipeline's generator call on a folded copy of ``gen`` (what the loaders build):
+    the oneDNN program (impl 'onednn'; its first call, which builds it, timed apart) against
+    the eager generator (impl 'reference'), tanh included; and the encoder as such a program
+    (``OneDNNProgram``, which the pipeline does not use: it is slower) against the eager one."""
+    import copy
+    from paddle_inade.nn import remove_spectral_norm
+    from paddle_inade.nn.onednn_program import RISKY_PASSES, OneDNNProgram
+    from paddle_inade.smis.pipeline import GroupDNetPipeline
+    folded_g, folded_e = copy.deepcopy(gen), copy.deepcopy(enc)
+    for net in (folded_g, folded_e):
+        net.eval()
+        remove_spectral_norm(net)
+    seg, z, x = g_in[0], g_in[1].numpy(), crops
+    fast, eager = (GroupDNetPipeline(cfg, folded_g, folded_e, impl=i) for i in ("onednn", "reference"))
+    t0 = time.perf_counter()
+    out = fast._run(seg, z)
+    first = time.perf_counter() - t0
+    err = rel_err(out, eager._run(seg, z))
+    program_e = OneDNNProgram(_First(folded_e), [x.shape], common_threads(), RISKY_PASSES)
+    encode = {"onednn": lambda: program_e(x.numpy()), "eager": lambda: folded_e(x)[0].numpy()}
+    with paddle.no_grad():
+        enc_err = rel_err(encode["onednn"](), encode["eager"]())
+        t = common.time_interleaved({"P onednn": lambda: fast._run(seg, z), "P eager": lambda: eager._run(seg, z),
+                                     "PE onednn": encode["onednn"], "PE eager": encode["eager"]},
+                                    repeats=args.repeats)
+    print(f"  pipeline (folded generator): oneDNN program {common.fmt_ms(t['P onednn'])} (first call "
+          f"{common.fmt_ms(first)}: export + build), eager {common.fmt_ms(t['P eager'])}, "
+          f"program / eager {t['P onednn'] / t['P eager']:.2f}x; output {err:.1e} (tanh'd)")
+    print(f"  folded encoder as a program (not used): oneDNN {common.fmt_ms(t['PE onednn'])}, eager "
+          f"{common.fmt_ms(t['PE eager'])}, program / eager {t['PE onednn'] / t['PE eager']:.2f}x; mu {enc_err:.1e}")
+    return t
+
+
 def shape_table(nets_and_runs) -> None:
     """Time every distinct grouped conv shape of the networks against the alternatives."""
     calls = []
@@ -252,11 +304,14 @@ def main() -> None:
     for ngf in args.ngf:
         cfg, gen, enc, g_in, crops = build(ngf)
         t = time_networks(ngf, gen, enc, g_in, crops)
+        t.update(time_pipeline(cfg, gen, enc, g_in, crops))
         smis = smis_times(ngf)
         if smis is not None:
             print(f"  SMIS (PyTorch, {smis['threads']} thread(s)): generator {common.fmt_ms(smis['generator'])} "
-                  f"(ours auto / SMIS {t['G auto'] / smis['generator']:.2f}x), encoder "
-                  f"{common.fmt_ms(smis['encoder'])} (ours auto / SMIS {t['E auto'] / smis['encoder']:.2f}x)")
+                  f"(ours auto / SMIS {t['G auto'] / smis['generator']:.2f}x; pipeline's oneDNN program / SMIS "
+                  f"{t['P onednn'] / smis['generator']:.2f}x), encoder "
+                  f"{common.fmt_ms(smis['encoder'])} (ours auto / SMIS {t['E auto'] / smis['encoder']:.2f}x; "
+                  f"as a program / SMIS {t['PE onednn'] / smis['encoder']:.2f}x)")
         if not args.no_shapes:
             set_impl(gen, "reference"), set_impl(enc, "reference")
             shape_table([(gen, lambda: gen(*g_in)), (enc, lambda: enc(crops))])

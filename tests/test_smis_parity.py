@@ -97,3 +97,18 @@ def test_discriminator_matches(ref, model):
             assert ref.error(t, f"D_real_s{i}_l{j}") <= OUT_TOL, (i, j)
             checked += 1
     assert checked == model.cfg.num_D * (model.cfg.n_layers_D + 1)
+
+
+def test_generator_through_the_onednn_program_matches(ref, model):
+    """GroupDNetPipeline's CPU fast path (the folded generator as a oneDNN program): SMIS's output."""
+    import copy
+    from paddle_inade.nn import remove_spectral_norm
+    from paddle_inade.smis.pipeline import GroupDNetPipeline
+    netG = copy.deepcopy(model.netG)
+    netG.eval()
+    remove_spectral_norm(netG)
+    pipe = GroupDNetPipeline(model.cfg, netG, impl="onednn")
+    semantics, _ = inputs(ref, model.cfg)
+    fake = pipe._run(semantics, ref["z"])
+    assert ref.error(fake, "fake_eval") <= OUT_TOL
+

@@ -145,3 +145,40 @@ def test_the_pipeline_leaves_the_callers_networks_as_they_are(scene):
     assert netE.training
     netG.eval()
     np.testing.assert_array_equal(first, pipe.generate(label, inst, seed=1))
+
+
+def _folded(cfg, seed):
+    import copy
+    from paddle_inade.nn import remove_spectral_norm
+    netG = copy.deepcopy(_nets(cfg, seed)[0])
+    netG.eval()
+    remove_spectral_norm(netG)
+    return netG
+
+
+def test_onednn_program_equals_the_eager_generator_and_follows_its_weights(scene):
+    cfg = SMISConfig.preset("toy")
+    netG = _folded(cfg, 4)
+    fast = GroupDNetPipeline(cfg, netG, impl="onednn")
+    eager = GroupDNetPipeline(cfg, netG, impl="reference")
+    semantics, _ = fast._semantics(scene[0])
+    codes = fast.sample_codes(1, seed=0)
+    want, got = eager._run(semantics, codes), fast._run(semantics, codes)
+    assert np.linalg.norm(got - want) <= 1e-5 * np.linalg.norm(want)
+    netG.conv_img.bias.set_value(netG.conv_img.bias.numpy() - 0.5)  # the program must not run stale
+    want, got = eager._run(semantics, codes), fast._run(semantics, codes)
+    assert np.linalg.norm(got - want) <= 1e-5 * np.linalg.norm(want)
+    two = np.concatenate([codes, fast.sample_codes(1, seed=1)])  # another batch: its own program
+    want = eager._run(paddle.concat([semantics, semantics]), two)
+    got = fast._run(paddle.concat([semantics, semantics]), two)
+    assert np.linalg.norm(got - want) <= 1e-5 * np.linalg.norm(want)
+
+
+def test_onednn_impl_needs_folded_spectral_norms(pipe, scene):
+    with pytest.raises(ValueError, match="spectral norms folded"):
+        GroupDNetPipeline(pipe.cfg, pipe.netG, impl="onednn").generate(scene[0], seed=0)
+    with pytest.raises(ValueError, match="impl must be one of"):
+        GroupDNetPipeline(pipe.cfg, pipe.netG, impl="fast")
+    with pytest.raises(ValueError, match="impl='onednn' runs on the CPU"):
+        from paddle_inade.nn.onednn_program import choose_impl
+        choose_impl("onednn", "gpu:0")

@@ -19,3 +19,18 @@ def eval_mode(*nets) -> Iterator[None]:
     finally:
         for layer, training in layers:
             layer.training = training
+
+
+@contextlib.contextmanager
+def sublayer_attribute(net, name: str, value) -> Iterator[None]:
+    """Within the block, every sublayer of ``net`` that has attribute ``name`` has ``value``;
+    afterwards each has its own value back (e.g. ``impl`` of the convolutions)."""
+    layers = [(layer, getattr(layer, name)) for layer in net.sublayers(include_self=True)
+              if hasattr(layer, name)]
+    for layer, _ in layers:
+        setattr(layer, name, value)
+    try:
+        yield
+    finally:
+        for layer, old in layers:
+            setattr(layer, name, old)

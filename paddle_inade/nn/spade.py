@@ -97,11 +97,25 @@ def choose_shared(layers, segmap: paddle.Tensor):
 SHARED = {"auto": None, "separate": separate_shared, "stacked": stacked_shared}
 
 
+def resize_nearest(segmap: paddle.Tensor, size) -> paddle.Tensor:
+    """``F.interpolate(segmap, size=size, mode="nearest")``, [N, C, H0, W0] -> [N, C, H, W].
+
+    Where ``size`` divides the map's size the result is a strided slice (nearest picks source
+    row ``i * H0 // H``, exactly every (H0 // H)-th row): the same values, and an op that the
+    oneDNN programs of :mod:`~paddle_inade.nn.onednn_program` can run (their executor refuses
+    ``interpolate``).
+    """
+    (h, w), (h0, w0) = (int(size[0]), int(size[1])), segmap.shape[2:]
+    if h > 0 and w > 0 and h0 > 0 and w0 > 0 and h0 % h == 0 and w0 % w == 0:
+        return segmap if (h, w) == (h0, w0) else segmap[:, :, ::h0 // h, ::w0 // w]
+    return F.interpolate(segmap, size=[h, w], mode="nearest")
+
+
 def shared_features(layers, segmap: paddle.Tensor, size, mode: str = "auto") -> list[paddle.Tensor]:
     """The ``mlp_shared`` features of SPADE ``layers`` that modulate maps of ``size`` [H, W] (the
     norms of one residual block): segmap [N, label_nc, H0, W0] resized (nearest) once, then
     ``mode``: 'auto' (:func:`choose_shared`), 'separate' or 'stacked'. Returns [N, hidden, H, W] each."""
-    segmap = F.interpolate(segmap, size=list(size), mode="nearest")
+    segmap = resize_nearest(segmap, size)
     return (SHARED[mode] or choose_shared(layers, segmap))(layers, segmap)
 
 
@@ -131,7 +145,7 @@ class SPADE(nn.Layer):
         (:func:`shared_features`); segmap is then not read."""
         normalized = self.param_free_norm(x)
         if actv is None:
-            actv = self.mlp_shared(F.interpolate(segmap, size=x.shape[2:], mode="nearest"))
+            actv = self.mlp_shared(resize_nearest(segmap, x.shape[2:]))
         heads = HEADS[self.heads] or choose_heads(self.mlp_gamma, actv)
         gamma, beta = heads(self.mlp_gamma, self.mlp_beta, actv)
         return normalized * (1 + gamma) + beta
