@@ -192,3 +192,13 @@ def test_gan_loss_modes_against_formulas(mode):
     multiscale = [[paddle.zeros([1, 3, 4, 4]), t], [t * 2]]  # last tensor of each scale, averaged
     both = (float(loss(t, True)) + float(loss(t * 2, True))) / 2
     assert float(loss(multiscale, True)) == pytest.approx(both, rel=1e-6)
+
+
+@pytest.mark.parametrize("src,dst", [((16, 12), (8, 6)), ((16, 12), (4, 3)), ((16, 12), (16, 12)),
+                                     ((15, 12), (4, 6)), ((8, 8), (16, 16))])
+def test_resize_nearest_is_interpolate(src, dst):
+    """The strided slice SPADE resizes with where the size divides, and the fallback elsewhere."""
+    from paddle_inade.nn.spade import resize_nearest
+    x = paddle.to_tensor(np.random.RandomState(0).randn(2, 3, *src).astype(np.float32))
+    np.testing.assert_array_equal(resize_nearest(x, dst).numpy(),
+                                  F.interpolate(x, size=list(dst), mode="nearest").numpy())
