@@ -197,3 +197,21 @@ def test_a_missing_dataset_folder_names_the_option_to_pass(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "ADEChallengeData2016/annotations/training: no such folder (from --dataroot); pass --dataroot DIR" \
         in proc.stderr
+
+
+def test_every_tool_is_an_installed_command():
+    """setup.py's console_scripts: paddle-inade-<tool> for every tools/<tool>.py, each its main."""
+    import importlib.metadata
+    import shutil
+    from pathlib import Path
+    tools = {p.stem for p in (Path(__file__).parents[1] / "tools").glob("*.py") if not p.stem.startswith("_")}
+    eps = {ep.name: ep for ep in importlib.metadata.entry_points(group="console_scripts")
+           if ep.value.startswith("paddle_inade_tools.")}
+    assert set(eps) == {f"paddle-inade-{t.replace('_', '-')}" for t in tools}
+    for ep in eps.values():
+        main = ep.load()
+        assert callable(main) and main.__name__ == "main", ep.value
+    command = shutil.which("paddle-inade-eval-quality", path=str(Path(sys.executable).parent))
+    assert command is not None
+    proc = subprocess.run([command, "--help"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "--name" in proc.stdout, proc.stderr[-2000:]

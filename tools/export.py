@@ -11,8 +11,11 @@ from __future__ import annotations
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
+if __package__:  # imported: tools.<name>, or paddle_inade_tools.<name> of an installed package
+    from . import _common  # noqa: F401  (first: Paddle's import noise filtered, CPU set up)
+else:  # python tools/<name>.py in a checkout
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import tools._common as _common  # noqa: E402,F401
 
 
 def main(argv=None) -> int:
@@ -25,7 +28,7 @@ def main(argv=None) -> int:
     parser.add_argument("--n_instances", type=int, default=32,
                         help="instance channels K of the inputs: the most instances a layout may have")
     args = parser.parse_args(argv)
-    from tools._common import quiet_native_stderr
+    quiet_native_stderr = _common.quiet_native_stderr
     from paddle_inade.cli import pipeline_from_args
     from paddle_inade.export import export_generator
     try:

@@ -18,8 +18,11 @@ import logging
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import tools._common  # noqa: E402,F401  (first: Paddle's import noise filtered, CPU set up)
+if __package__:  # imported: tools.<name>, or paddle_inade_tools.<name> of an installed package
+    from . import _common  # noqa: F401  (first: Paddle's import noise filtered, CPU set up)
+else:  # python tools/<name>.py in a checkout
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import tools._common as _common  # noqa: E402,F401
 
 
 def main(argv=None) -> int:
