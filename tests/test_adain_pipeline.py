@@ -187,3 +187,20 @@ def test_impl_choice():
         choose_impl("onednn", "gpu:0")
     with pytest.raises(ValueError, match="impl must be one of"):
         AdaINPipeline(None, None, impl="fast")
+
+
+def test_a_failing_onednn_path_falls_back_to_the_eager_one(pipe, images, monkeypatch, caplog):
+    """impl='auto': the reference result and a warning, and eager from then on; impl='onednn': the error."""
+    from paddle_inade.adain import onednn
+
+    def broken(*args, **kwargs):
+        raise NotImplementedError("an op the executor cannot run")
+    monkeypatch.setattr(onednn.OneDNNNetworks, "__init__", broken)
+    want = AdaINPipeline(pipe.encoder, pipe.decoder, impl="reference").transfer(images[0], images[1])
+    auto = AdaINPipeline(pipe.encoder, pipe.decoder)
+    with caplog.at_level("WARNING"):
+        got = auto.transfer(images[0], images[1])
+    np.testing.assert_array_equal(got, want)
+    assert auto.impl == "reference" and "oneDNN programs failed" in caplog.text
+    with pytest.raises(NotImplementedError, match="cannot run"):
+        AdaINPipeline(pipe.encoder, pipe.decoder, impl="onednn").transfer(images[0], images[1])

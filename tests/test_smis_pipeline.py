@@ -182,3 +182,20 @@ def test_onednn_impl_needs_folded_spectral_norms(pipe, scene):
     with pytest.raises(ValueError, match="impl='onednn' runs on the CPU"):
         from paddle_inade.nn.onednn_program import choose_impl
         choose_impl("onednn", "gpu:0")
+
+
+def test_a_failing_onednn_program_falls_back_to_the_eager_generator(scene, monkeypatch, caplog):
+    from paddle_inade.nn import onednn_program
+    cfg = SMISConfig.preset("toy")
+    netG = _folded(cfg, 7)
+    want = GroupDNetPipeline(cfg, netG, impl="reference").generate(scene[0], seed=3)
+
+    def broken(*args, **kwargs):
+        raise NotImplementedError("an op the executor cannot run")
+    monkeypatch.setattr(onednn_program.ProgramCache, "get", broken)
+    auto = GroupDNetPipeline(cfg, netG)
+    with caplog.at_level("WARNING"):
+        np.testing.assert_array_equal(auto.generate(scene[0], seed=3), want)
+    assert auto.impl == "reference" and "oneDNN program failed" in caplog.text
+    with pytest.raises(NotImplementedError, match="cannot run"):
+        GroupDNetPipeline(cfg, netG, impl="onednn").generate(scene[0], seed=3)

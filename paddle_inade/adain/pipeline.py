@@ -212,19 +212,29 @@ class AdaINPipeline(Pipeline):
         if preserve_color:
             style_imgs = [coral(s, content_img) for s in style_imgs]
         with paddle.no_grad(), eval_mode(self.encoder, self.decoder):
-            compiled = self._compiled()
-            content_feat = self._features(content_img, compiled)
-            style_feats = [self._features(s, compiled) for s in style_imgs]
-            if regions is not None:
-                h, w = content_feat.shape[2:]
-                target = masked_adain(content_feat, style_feats,
-                                      [nearest_resize_mask(r, h, w) for r in regions])
-            elif weights is not None:
-                target = interpolate_styles(content_feat, style_feats, weights)
-            else:
-                target = adaptive_instance_normalization(content_feat, style_feats[0])
-            image = self._decode(blend(target, content_feat, alpha), compiled)
+            try:
+                image = self._stylise(content_img, style_imgs, regions, weights, alpha, self._compiled())
+            except Exception as exc:  # noqa: BLE001  (the fast path failed: the reference runs)
+                if choose_impl(self.impl, self.device) != "onednn" or self.impl == "onednn":
+                    raise
+                log.warning("AdaINPipeline: the oneDNN programs failed (%s: %s); running the networks "
+                            "eagerly from now on (impl='reference')", type(exc).__name__, exc)
+                self.impl, self._onednn = "reference", None
+                image = self._stylise(content_img, style_imgs, regions, weights, alpha, None)
         return to_uint8(image) if output == "uint8" else image
+
+    def _stylise(self, content_img, style_imgs, regions, weights, alpha, compiled) -> np.ndarray:
+        """float32 [3, H', W'] of checked [3, H, W] images (the networks' part of :meth:`transfer`)."""
+        content_feat = self._features(content_img, compiled)
+        style_feats = [self._features(s, compiled) for s in style_imgs]
+        if regions is not None:
+            h, w = content_feat.shape[2:]
+            target = masked_adain(content_feat, style_feats, [nearest_resize_mask(r, h, w) for r in regions])
+        elif weights is not None:
+            target = interpolate_styles(content_feat, style_feats, weights)
+        else:
+            target = adaptive_instance_normalization(content_feat, style_feats[0])
+        return self._decode(blend(target, content_feat, alpha), compiled)
 
     @staticmethod
     def _plan(size, n_styles: int, interpolation_weights, mask, masks):

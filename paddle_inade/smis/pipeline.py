@@ -153,9 +153,16 @@ class GroupDNetPipeline(SynthesisPipeline):
     def _run(self, semantics, codes: np.ndarray) -> np.ndarray:
         """semantics [N, semantic_nc, H, W], codes [N, 8 L, sh, sw] -> float32 [N, 3, H, W]."""
         with paddle.no_grad(), eval_mode(self.netG):
-            program = self._program(semantics, codes)
-            if program is not None:
-                return program(semantics.numpy(), codes)
+            try:
+                program = self._program(semantics, codes)
+                if program is not None:
+                    return program(semantics.numpy(), codes)
+            except Exception as exc:  # noqa: BLE001  (the fast path failed: the reference runs)
+                if self.impl == "onednn":
+                    raise
+                log.warning("GroupDNetPipeline: the oneDNN program failed (%s: %s); running the generator "
+                            "eagerly from now on (impl='reference')", type(exc).__name__, exc)
+                self.impl = "reference"
             return self.netG(semantics, paddle.to_tensor(codes)).numpy()
 
     # ------------------------------------------------------------------ public
