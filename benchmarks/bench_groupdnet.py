@@ -221,7 +221,7 @@ def time_pipeline(cfg, gen, enc, g_in, crops) -> dict:
     (``OneDNNProgram``, which the pipeline does not use: it is slower) against the eager one."""
     import copy
     from paddle_inade.nn import remove_spectral_norm
-    from paddle_inade.nn.onednn_program import RISKY_PASSES, OneDNNProgram
+    from paddle_inade.nn.onednn_program import OneDNNProgram
     from paddle_inade.smis.pipeline import GroupDNetPipeline
     folded_g, folded_e = copy.deepcopy(gen), copy.deepcopy(enc)
     for net in (folded_g, folded_e):
@@ -234,7 +234,7 @@ def time_pipeline(cfg, gen, enc, g_in, crops) -> dict:
     first = time.perf_counter() - t0
     ref = eager._run(seg, z)
     err, flipped = rel_err(out, ref), int((np.abs(out - ref) > 0.01).sum())
-    program_e = OneDNNProgram(_First(folded_e), [x.shape], common_threads(), RISKY_PASSES)
+    program_e = OneDNNProgram(_First(folded_e), [x.shape], common_threads())
     encode = {"onednn": lambda: program_e(x.numpy()), "eager": lambda: folded_e(x)[0].numpy()}
     with paddle.no_grad():
         enc_err = rel_err(encode["onednn"](), encode["eager"]())

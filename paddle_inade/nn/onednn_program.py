@@ -11,8 +11,8 @@ change instead of running a stale one. Outputs equal the eager layer's to float3
 rounding (oneDNN sums in another order).
 
 Paddle 3.3's oneDNN conv-fusion rewrites crash (a segfault while building the predictor) on
-GroupDNet's and INADE's generators; a program of such a network deletes :data:`RISKY_PASSES`
-(``delete_passes``). AdaIN's plain networks build and gain from them.
+GroupDNet's and INADE's generators, so every program leaves :data:`RISKY_PASSES` out (AdaIN's
+networks would gain about 5 % from them: not worth an uncatchable crash on another Paddle version).
 The eager layers stay the reference and the path on GPUs (:func:`choose_impl`).
 """
 from __future__ import annotations
@@ -78,10 +78,9 @@ class OneDNNProgram:
         layer: an ``nn.Layer`` in eval mode whose forward takes float32 tensors.
         shapes: one shape per input (None for a size the program takes any value of).
         threads: oneDNN's CPU threads.
-        delete_passes: predictor passes left out (:data:`RISKY_PASSES` for the generators).
     """
 
-    def __init__(self, layer, shapes: list[list], threads: int, delete_passes: tuple = ()):
+    def __init__(self, layer, shapes: list[list], threads: int):
         self.threads, self.shapes = threads, [list(s) for s in shapes]
         self._fingerprint = fingerprint(layer)
         specs = [InputSpec(shape, "float32", f"input_{i}") for i, shape in enumerate(self.shapes)]
@@ -89,7 +88,7 @@ class OneDNNProgram:
             prefix = os.path.join(tmp, "program")
             with paddle.set_grad_enabled(True):  # layers that work in place without autograd
                 paddle.jit.save(layer, prefix, input_spec=specs)  # trace their out-of-place ops
-            self._predictor = _predictor(prefix, threads, delete_passes)
+            self._predictor = _predictor(prefix, threads)
 
     def matches(self, layer) -> bool:
         """``layer`` holds the weights and buffers this program was built from (same fingerprint)."""
@@ -106,12 +105,12 @@ class OneDNNProgram:
         return predictor.get_output_handle(predictor.get_output_names()[0]).copy_to_cpu()
 
 
-def _predictor(prefix: str, threads: int, delete_passes: tuple):
+def _predictor(prefix: str, threads: int):
     from paddle import inference
     config = inference.Config(prefix + ".json", prefix + ".pdiparams")
     config.disable_gpu()
     config.enable_mkldnn()
-    for name in delete_passes:
+    for name in RISKY_PASSES:
         config.delete_pass(name)
     config.set_cpu_math_library_num_threads(threads)
     config.disable_glog_info()
@@ -125,11 +124,10 @@ class ProgramCache:
     Args:
         build: ``layer -> nn.Layer`` whose forward the programs run (e.g. a wrapper that fixes
             some arguments); called at export time only.
-        delete_passes: as :class:`OneDNNProgram`'s.
     """
 
-    def __init__(self, build, delete_passes: tuple = ()):
-        self.build, self.delete_passes = build, delete_passes
+    def __init__(self, build):
+        self.build = build
         self._programs: dict = {}
         self._key = None
 
@@ -139,5 +137,5 @@ class ProgramCache:
             self._programs, self._key = {}, key
         index = tuple(tuple(s) for s in shapes)
         if index not in self._programs:
-            self._programs[index] = OneDNNProgram(self.build(layer), shapes, threads, self.delete_passes)
+            self._programs[index] = OneDNNProgram(self.build(layer), shapes, threads)
         return self._programs[index]

@@ -26,7 +26,7 @@ from ..device import cpu_threads
 from ..models import preprocess_input
 from ..nn import SpectralConv2D
 from ..nn.modes import eval_mode, sublayer_attribute
-from ..nn.onednn_program import RISKY_PASSES, ProgramCache, check_impl, choose_impl
+from ..nn.onednn_program import ProgramCache, check_impl, choose_impl
 from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, to_uint8
 from ..pipeline_base import SynthesisPipeline, for_inference, loading_scope, on_device
@@ -67,7 +67,7 @@ class GroupDNetPipeline(SynthesisPipeline):
     def __init__(self, cfg, netG, netE=None, impl: str = "auto"):
         super().__init__(cfg, netG, netE)
         self.impl = check_impl(impl)
-        self._programs = ProgramCache(_GeneratorCall, delete_passes=RISKY_PASSES)
+        self._programs = ProgramCache(_GeneratorCall)
 
     # ------------------------------------------------------------------ loading
     @classmethod
