@@ -209,11 +209,6 @@ class _First(paddle.nn.Layer):
         return self.net(x)[0]
 
 
-def common_threads() -> int:
-    from paddle_inade.device import cpu_threads
-    return cpu_threads()
-
-
 def time_pipeline(cfg, gen, enc, g_in, crops) -> dict:
     """GroupDNetPipeline's generator call on a folded copy of ``gen`` (what the loaders build):
     the oneDNN program (impl 'onednn'; its first call, which builds it, timed apart) against
@@ -221,6 +216,7 @@ def time_pipeline(cfg, gen, enc, g_in, crops) -> dict:
     (``OneDNNProgram``, which the pipeline does not use: it is slower) against the eager one."""
     import copy
     from paddle_inade.nn import remove_spectral_norm
+    from paddle_inade.device import cpu_threads
     from paddle_inade.nn.onednn_program import OneDNNProgram
     from paddle_inade.smis.pipeline import GroupDNetPipeline
     folded_g, folded_e = copy.deepcopy(gen), copy.deepcopy(enc)
@@ -234,7 +230,7 @@ def time_pipeline(cfg, gen, enc, g_in, crops) -> dict:
     first = time.perf_counter() - t0
     ref = eager._run(seg, z)
     err, flipped = rel_err(out, ref), int((np.abs(out - ref) > 0.01).sum())
-    program_e = OneDNNProgram(_First(folded_e), [x.shape], common_threads())
+    program_e = OneDNNProgram(_First(folded_e), [x.shape], cpu_threads())
     encode = {"onednn": lambda: program_e(x.numpy()), "eager": lambda: folded_e(x)[0].numpy()}
     with paddle.no_grad():
         enc_err = rel_err(encode["onednn"](), encode["eager"]())

@@ -56,7 +56,7 @@ import paddle.nn.functional as F
 from paddle import nn
 
 from paddle_inade.adain import AdaINPipeline, Decoder, VGGEncoder, adain
-from paddle_inade.adain.onednn import choose_impl
+from paddle_inade.nn.onednn_program import choose_impl
 
 ADAIN_SRC = os.environ.get("ADAIN_ORIG", "/work/src/AdaIN")
 

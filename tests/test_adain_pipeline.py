@@ -179,7 +179,7 @@ def test_onednn_path_follows_changed_weights(pipe, images):
 
 
 def test_impl_choice():
-    from paddle_inade.adain.onednn import choose_impl, onednn_available
+    from paddle_inade.nn.onednn_program import choose_impl, onednn_available
     assert choose_impl("reference", "cpu") == "reference"
     assert choose_impl("auto", "gpu:0") == "reference"
     assert choose_impl("auto", "cpu") == ("onednn" if onednn_available() else "reference")
@@ -191,11 +191,11 @@ def test_impl_choice():
 
 def test_a_failing_onednn_path_falls_back_to_the_eager_one(pipe, images, monkeypatch, caplog):
     """impl='auto': the reference result and a warning, and eager from then on; impl='onednn': the error."""
-    from paddle_inade.adain import onednn
+    from paddle_inade.nn import onednn_program
 
     def broken(*args, **kwargs):
         raise NotImplementedError("an op the executor cannot run")
-    monkeypatch.setattr(onednn.OneDNNNetworks, "__init__", broken)
+    monkeypatch.setattr(onednn_program.ProgramCache, "get", broken)
     want = AdaINPipeline(pipe.encoder, pipe.decoder, impl="reference").transfer(images[0], images[1])
     auto = AdaINPipeline(pipe.encoder, pipe.decoder)
     with caplog.at_level("WARNING"):

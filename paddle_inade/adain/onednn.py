@@ -3,18 +3,16 @@
 Paddle's eager CPU convolutions are slow on AdaIN's wide 3x3 layers (a 512x512 transfer takes
 longer than pytorch-AdaIN's); the same layers as :class:`~paddle_inade.nn.onednn_program.OneDNNProgram`
 take a fraction of it (``benchmarks/bench_style_transfer.py``, ``benchmarks/README.md`` section 13).
-:class:`OneDNNNetworks` is the two programs, built from the networks' current weights and for
-any map size: the padding and the upsampling are written with ops that take any size
-(``StaticReflectionPad1``, ``StaticUpsample2x``; the same values as :mod:`.layers`).
-The eager networks stay the reference and the path on GPUs.
+:func:`encoder_part` and :func:`static_layers` give what the programs run, for any map size: the
+padding and the upsampling written with ops that take any size (``StaticReflectionPad1``,
+``StaticUpsample2x``; the same values as :mod:`.layers`). The eager networks stay the reference
+and the path on GPUs.
 """
 from __future__ import annotations
 
-import numpy as np
 import paddle
 from paddle import nn
 
-from ..nn.onednn_program import IMPLS, OneDNNProgram, choose_impl, onednn_available  # noqa: F401
 from .layers import NearestUpsample2x, ReflectionPad1
 from .vgg import ENCODER_LAYERS
 
@@ -42,35 +40,6 @@ def static_layers(layers) -> nn.Sequential:
     return nn.Sequential(*[swap[type(m)]() if type(m) in swap else m for m in layers])
 
 
-def _parts(encoder, decoder) -> tuple[nn.Sequential, nn.Sequential]:
-    """The encoder up to relu4_1 and the decoder, as any-size layers."""
-    return (static_layers([encoder[i] for i in range(min(len(encoder), ENCODER_LAYERS))]),
-            static_layers(decoder))
-
-
-class OneDNNNetworks:
-    """Programs of ``encoder`` (up to relu4_1) and ``decoder`` with their weights as they are now.
-
-    Args:
-        encoder: :class:`~.vgg.VGGEncoder`. decoder: :class:`~.decoder.Decoder`.
-        threads: oneDNN's CPU threads.
-    """
-
-    def __init__(self, encoder, decoder, threads: int):
-        self.threads = threads
-        enc, dec = _parts(encoder, decoder)
-        self._encoder = OneDNNProgram(enc, [[None, 3, None, None]], threads)
-        self._decoder = OneDNNProgram(dec, [[None, 512, None, None]], threads)
-
-    def matches(self, encoder, decoder) -> bool:
-        """The networks hold exactly the weights these programs were built from."""
-        enc, dec = _parts(encoder, decoder)
-        return self._encoder.matches(enc) and self._decoder.matches(dec)
-
-    def encode(self, x: np.ndarray) -> np.ndarray:
-        """float32 [N, 3, H, W] -> relu4_1 [N, 512, h, w] (as ``VGGEncoder.encode``)."""
-        return self._encoder(x)
-
-    def decode(self, features: np.ndarray) -> np.ndarray:
-        """float32 [N, 512, h, w] -> [N, 3, 8h, 8w] (as ``Decoder``)."""
-        return self._decoder(features)
+def encoder_part(encoder) -> nn.Sequential:
+    """The encoder up to relu4_1, as any-size layers (weights shared)."""
+    return static_layers([encoder[i] for i in range(min(len(encoder), ENCODER_LAYERS))])

@@ -30,7 +30,8 @@ from .color import coral
 from .decoder import Decoder
 from .function import (adaptive_instance_normalization, blend, check_alpha, interpolate_styles,
                        masked_adain, nearest_resize_mask, normalize_weights)
-from .onednn import IMPLS, OneDNNNetworks, choose_impl
+from ..nn.onednn_program import ProgramCache, check_impl, choose_impl, fall_back
+from .onednn import encoder_part, static_layers
 from .vgg import VGGEncoder, check_image_size
 from .weights import load_decoder_weights, load_encoder_weights
 
@@ -108,10 +109,8 @@ class AdaINPipeline(Pipeline):
     weight_files = {"encoder": VGG_FILE, "decoder": DECODER_FILE}
 
     def __init__(self, encoder: VGGEncoder, decoder: Decoder, impl: str = "auto"):
-        if impl not in IMPLS:
-            raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
-        self.encoder, self.decoder, self.impl = encoder, decoder, impl
-        self._onednn = None
+        self.encoder, self.decoder, self.impl = encoder, decoder, check_impl(impl)
+        self._programs = (ProgramCache(encoder_part), ProgramCache(static_layers))
 
     # ------------------------------------------------------------------ weights
     @classmethod
@@ -156,26 +155,26 @@ class AdaINPipeline(Pipeline):
         return {}  # the networks have no options
 
     # ----------------------------------------------------------------- transfer
-    def _compiled(self) -> Optional[OneDNNNetworks]:
-        """The oneDNN predictors of the networks' current weights, or None for the eager path."""
+    def _compiled(self) -> Optional[tuple]:
+        """(encoder program, decoder program) of the networks' current weights (any map size), or
+        None for the eager path."""
         if choose_impl(self.impl, self.device) != "onednn":
             return None
         threads = cpu_threads()
-        stale = self._onednn is None or self._onednn.threads != threads
-        if stale or not self._onednn.matches(self.encoder, self.decoder):
-            self._onednn = OneDNNNetworks(self.encoder, self.decoder, threads)
-        return self._onednn
+        encoder, decoder = self._programs
+        return (encoder.get(self.encoder, [[None, 3, None, None]], threads),
+                decoder.get(self.decoder, [[None, 512, None, None]], threads))
 
-    def _features(self, image: np.ndarray, compiled: Optional[OneDNNNetworks]) -> paddle.Tensor:
+    def _features(self, image: np.ndarray, compiled: Optional[tuple]) -> paddle.Tensor:
         """float32 [3, H, W] -> relu4_1 [1, 512, h, w]."""
         if compiled is not None:
-            return paddle.to_tensor(compiled.encode(image[None]))
+            return paddle.to_tensor(compiled[0](image[None]))
         return self.encoder.encode(paddle.to_tensor(image[None]))
 
-    def _decode(self, features: paddle.Tensor, compiled: Optional[OneDNNNetworks]) -> np.ndarray:
+    def _decode(self, features: paddle.Tensor, compiled: Optional[tuple]) -> np.ndarray:
         """[1, 512, h, w] -> float32 [3, 8h, 8w]."""
         if compiled is not None:
-            return compiled.decode(features.numpy())[0]
+            return compiled[1](features.numpy())[0]
         return self.decoder(features)[0].numpy()
 
     @on_device
@@ -212,14 +211,13 @@ class AdaINPipeline(Pipeline):
         if preserve_color:
             style_imgs = [coral(s, content_img) for s in style_imgs]
         with paddle.no_grad(), eval_mode(self.encoder, self.decoder):
-            try:
-                image = self._stylise(content_img, style_imgs, regions, weights, alpha, self._compiled())
-            except Exception as exc:  # noqa: BLE001  (the fast path failed: the reference runs)
-                if choose_impl(self.impl, self.device) != "onednn" or self.impl == "onednn":
-                    raise
-                log.warning("AdaINPipeline: the oneDNN programs failed (%s: %s); running the networks "
-                            "eagerly from now on (impl='reference')", type(exc).__name__, exc)
-                self.impl, self._onednn = "reference", None
+            image = None
+            if choose_impl(self.impl, self.device) == "onednn":
+                try:
+                    image = self._stylise(content_img, style_imgs, regions, weights, alpha, self._compiled())
+                except Exception as exc:  # noqa: BLE001  (the fast path failed: the reference runs)
+                    fall_back(self, exc, "programs")
+            if image is None:
                 image = self._stylise(content_img, style_imgs, regions, weights, alpha, None)
         return to_uint8(image) if output == "uint8" else image
 

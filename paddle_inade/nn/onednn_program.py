@@ -4,11 +4,11 @@ Paddle's eager CPU convolutions go through MKL's im2col and GEMM and are slow on
 grouped layers; the same layers exported as a static program (``paddle.jit.save``) and run by a
 Paddle Inference predictor with oneDNN take a fraction of the time (``benchmarks/README.md``,
 sections 13-14). :class:`OneDNNProgram` exports a layer as it is now (into a temporary folder,
-read back by the predictor and deleted) and keeps a fingerprint of its weights and buffers
-(name, shape, dtype and CRC-32 of every tensor, read in place): :meth:`OneDNNProgram.matches`
-says whether the layer still holds them, so that a pipeline rebuilds the program when weights
-change instead of running a stale one. Outputs equal the eager layer's to float32
-rounding (oneDNN sums in another order).
+read back by the predictor and deleted). :class:`ProgramCache` holds a layer's programs with a
+fingerprint of its weights and buffers (name, shape, dtype and CRC-32 of every tensor, read in
+place) and drops them when the fingerprint changes, so that a pipeline never runs a stale
+program. Outputs equal the eager layer's to float32 rounding (oneDNN sums in another order).
+:func:`fall_back` is what a pipeline with ``impl='auto'`` does when a program fails.
 
 Paddle 3.3's oneDNN conv-fusion rewrites crash (a segfault while building the predictor) on
 GroupDNet's and INADE's generators, so every program leaves :data:`RISKY_PASSES` out (AdaIN's
@@ -17,6 +17,7 @@ The eager layers stay the reference and the path on GPUs (:func:`choose_impl`).
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import zlib
@@ -24,6 +25,8 @@ import zlib
 import numpy as np
 import paddle
 from paddle.static import InputSpec
+
+log = logging.getLogger(__name__)
 
 #: ``impl`` of the pipelines that have this path: 'auto' = oneDNN on the CPU when Paddle has it.
 IMPLS = ("auto", "reference", "onednn")
@@ -81,18 +84,12 @@ class OneDNNProgram:
     """
 
     def __init__(self, layer, shapes: list[list], threads: int):
-        self.threads, self.shapes = threads, [list(s) for s in shapes]
-        self._fingerprint = fingerprint(layer)
-        specs = [InputSpec(shape, "float32", f"input_{i}") for i, shape in enumerate(self.shapes)]
+        specs = [InputSpec(list(shape), "float32", f"input_{i}") for i, shape in enumerate(shapes)]
         with tempfile.TemporaryDirectory(prefix="paddle_inade_program_") as tmp:
             prefix = os.path.join(tmp, "program")
             with paddle.set_grad_enabled(True):  # layers that work in place without autograd
                 paddle.jit.save(layer, prefix, input_spec=specs)  # trace their out-of-place ops
             self._predictor = _predictor(prefix, threads)
-
-    def matches(self, layer) -> bool:
-        """``layer`` holds the weights and buffers this program was built from (same fingerprint)."""
-        return fingerprint(layer) == self._fingerprint
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         """The first output of the program for float32 ``inputs``."""
@@ -139,3 +136,13 @@ class ProgramCache:
         if index not in self._programs:
             self._programs[index] = OneDNNProgram(self.build(layer), shapes, threads)
         return self._programs[index]
+
+
+def fall_back(pipeline, exc: Exception, what: str) -> None:
+    """A program of ``pipeline`` failed with ``exc``: re-raise with ``impl='onednn'``; with 'auto',
+    log a warning and set ``pipeline.impl`` to 'reference' (eager from then on)."""
+    if pipeline.impl == "onednn":
+        raise exc
+    log.warning("%s: the oneDNN %s failed (%s: %s); running eagerly from now on (impl='reference')",
+                type(pipeline).__name__, what, type(exc).__name__, exc)
+    pipeline.impl = "reference"

@@ -26,7 +26,7 @@ from ..device import cpu_threads
 from ..models import preprocess_input
 from ..nn import SpectralConv2D
 from ..nn.modes import eval_mode, sublayer_attribute
-from ..nn.onednn_program import ProgramCache, check_impl, choose_impl
+from ..nn.onednn_program import ProgramCache, check_impl, choose_impl, fall_back
 from ..noise import Seed, generators
 from ..pipeline import _batch_image, _batch_map, to_uint8
 from ..pipeline_base import SynthesisPipeline, for_inference, loading_scope, on_device
@@ -158,11 +158,7 @@ class GroupDNetPipeline(SynthesisPipeline):
                 if program is not None:
                     return program(semantics.numpy(), codes)
             except Exception as exc:  # noqa: BLE001  (the fast path failed: the reference runs)
-                if self.impl == "onednn":
-                    raise
-                log.warning("GroupDNetPipeline: the oneDNN program failed (%s: %s); running the generator "
-                            "eagerly from now on (impl='reference')", type(exc).__name__, exc)
-                self.impl = "reference"
+                fall_back(self, exc, "program")
             return self.netG(semantics, paddle.to_tensor(codes)).numpy()
 
     # ------------------------------------------------------------------ public
